@@ -1,0 +1,120 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import {
+  CallbackError,
+  classifyRefusedConsume,
+  validateAuthorizationResponse,
+  type AuthorizationResponse,
+  type CallbackRejection,
+} from '../core/authorization-response.js';
+import { BINDING_COOKIE_NAME, hashBindingSecret, readCookie } from '../core/binding.js';
+import { isRandomToken } from '../core/encoding.js';
+import { redirect, type HttpResponse } from '../core/http.js';
+import { Metric } from '../core/metrics.js';
+import { pageResponse } from '../core/pages.js';
+import { runRequest, type RequestResult } from '../shared/request-runner.js';
+import type { FlowDependencies } from '../shared/dependencies.js';
+
+export const CALLBACK_ROUTE = 'GET /callback';
+export const SIGNED_IN_ROUTE = 'GET /signed-in';
+const SECONDS_PER_DAY = 86_400;
+
+const MALFORMED = 'The sign-in response was malformed, so it was not used.';
+const REJECTION_MESSAGES: Record<CallbackRejection, { status: number; message: string }> = {
+  malformed_query: { status: 400, message: MALFORMED },
+  duplicate_parameter: { status: 400, message: MALFORMED },
+  missing_state: { status: 400, message: MALFORMED },
+  invalid_state: { status: 400, message: MALFORMED },
+  invalid_code: { status: 400, message: MALFORMED },
+  invalid_error: { status: 400, message: MALFORMED },
+  ambiguous_response: { status: 400, message: MALFORMED },
+  missing_response: { status: 400, message: MALFORMED },
+  issuer_mismatch: { status: 400, message: 'The sign-in response did not come from the expected identity provider.' },
+  missing_issuer: { status: 400, message: 'The sign-in response did not say which identity provider sent it.' },
+  missing_binding: {
+    status: 400,
+    message: 'This browser has no record of starting this sign-in. Cookies must be enabled for sign-in to work.',
+  },
+  binding_mismatch: { status: 403, message: 'This sign-in was started in a different browser, so it cannot be finished here.' },
+  unknown_state: { status: 400, message: 'This sign-in response does not match any sign-in in progress.' },
+  already_used: { status: 409, message: 'This sign-in response has already been used. Each one works only once.' },
+  expired: { status: 410, message: 'This sign-in took too long and expired.' },
+};
+
+export function createCallbackHandler(deps: FlowDependencies): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
+  const { config } = deps;
+  const startOver = `${config.baseUrl}/login`;
+  const signedInUrl = `${config.baseUrl}/signed-in`;
+
+  const reject = (reason: CallbackRejection): RequestResult => {
+    const { status, message } = REJECTION_MESSAGES[reason];
+    return {
+      response: pageResponse(status, {
+        title: 'Sign-in not completed',
+        paragraphs: [message],
+        link: { href: startOver, label: 'Start a new sign-in' },
+      }),
+      outcome: 'rejected',
+      reason,
+      metric: Metric.callbacksRejected,
+    };
+  };
+
+  const signedIn = (): RequestResult => ({
+    response: pageResponse(200, {
+      title: 'Signed in',
+      paragraphs: ['Your sign-in finished and its result was recorded. You can close this page.'],
+      link: { href: startOver, label: 'Sign in again' },
+    }),
+    outcome: 'page',
+  });
+
+  const handleCallback = async (event: APIGatewayProxyEventV2): Promise<RequestResult> => {
+    let response: AuthorizationResponse;
+    try {
+      response = validateAuthorizationResponse(event.rawQueryString, config);
+    } catch (error) {
+      if (error instanceof CallbackError) return reject(error.reason);
+      throw error;
+    }
+    const bindingSecret = readCookie(event.cookies, BINDING_COOKIE_NAME);
+    if (bindingSecret === undefined || !isRandomToken(bindingSecret)) return reject('missing_binding');
+
+    const nowMs = deps.now();
+    const result = await deps.store.consume({
+      transactionId: response.transactionId,
+      bindingHash: hashBindingSecret(bindingSecret),
+      outcome:
+        response.kind === 'code'
+          ? { kind: 'code', code: response.code }
+          : { kind: 'error', error: response.error, errorDescription: response.errorDescription },
+      issuer: config.issuer,
+      nowMs,
+      retainUntil: Math.floor(nowMs / 1000) + config.retentionDays * SECONDS_PER_DAY,
+    });
+    if (!result.consumed) return reject(classifyRefusedConsume(result.stored, bindingSecret, Math.floor(nowMs / 1000)));
+
+    if (response.kind === 'error') {
+      return {
+        response: pageResponse(200, {
+          title: 'Sign-in not completed',
+          paragraphs: [
+            `The identity provider ended the sign-in with "${response.error}".`,
+            ...(response.errorDescription === undefined ? [] : [response.errorDescription]),
+          ],
+          link: { href: startOver, label: 'Try again' },
+        }),
+        outcome: 'provider_error',
+        reason: response.error,
+        metric: Metric.providerErrors,
+      };
+    }
+    // 303 so the code leaves the address bar and history (RFC 9700 §4.2.4).
+    const landing = result.returnTo === undefined ? signedInUrl : new URL(result.returnTo, config.baseUrl).toString();
+    return { response: redirect(303, landing), outcome: 'completed', metric: Metric.callbacksCompleted };
+  };
+
+  return (event) =>
+    event.routeKey === SIGNED_IN_ROUTE
+      ? runRequest(SIGNED_IN_ROUTE, event, deps, startOver, async () => signedIn())
+      : runRequest(CALLBACK_ROUTE, event, deps, startOver, () => handleCallback(event));
+}

@@ -1,0 +1,113 @@
+import { bindingMatches } from './binding.js';
+import { isRandomToken } from './encoding.js';
+import type { FlowConfig } from './config.js';
+import { QueryError, parseQuery } from './query.js';
+import { transactionIdForState } from './authorization-request.js';
+
+/** RFC 6749 Appendix A.11: code = 1*VSCHAR; capped so a hostile value cannot bloat the table. */
+export const MAX_CODE_LENGTH = 2048;
+const VSCHAR = /^[\x20-\x7e]+$/;
+/** RFC 6749 Appendix A.7/A.8: error and error_description are NQSCHAR (no `"` or `\`). */
+const NQSCHAR = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
+const MAX_ERROR_LENGTH = 128;
+const MAX_ERROR_DESCRIPTION_LENGTH = 1024;
+
+export type CallbackRejection =
+  | 'malformed_query'
+  | 'duplicate_parameter'
+  | 'missing_state'
+  | 'invalid_state'
+  | 'invalid_code'
+  | 'invalid_error'
+  | 'ambiguous_response'
+  | 'missing_response'
+  | 'issuer_mismatch'
+  | 'missing_issuer'
+  | 'missing_binding'
+  | 'unknown_state'
+  | 'already_used'
+  | 'expired'
+  | 'binding_mismatch';
+
+export class CallbackError extends Error {
+  override readonly name = 'CallbackError';
+  constructor(readonly reason: CallbackRejection) {
+    super(reason);
+  }
+}
+
+export type AuthorizationResponse =
+  | { readonly kind: 'code'; readonly transactionId: string; readonly code: string }
+  | {
+      readonly kind: 'error';
+      readonly transactionId: string;
+      readonly error: string;
+      readonly errorDescription: string | undefined;
+    };
+
+function queryOrReject(rawQueryString: string | undefined): ReadonlyMap<string, string> {
+  try {
+    return parseQuery(rawQueryString);
+  } catch (error) {
+    if (error instanceof QueryError) {
+      throw new CallbackError(error.problem === 'duplicate_parameter' ? 'duplicate_parameter' : 'malformed_query');
+    }
+    throw error;
+  }
+}
+
+/**
+ * Checks everything that can be checked without the store, in oauth4webapi's order: state and
+ * issuer before acting on `error` (RFC 9700 §4.4 mix-up defense, RFC 9207).
+ */
+export function validateAuthorizationResponse(rawQueryString: string | undefined, config: FlowConfig): AuthorizationResponse {
+  const params = queryOrReject(rawQueryString);
+  const state = params.get('state');
+  if (state === undefined) throw new CallbackError('missing_state');
+  if (!isRandomToken(state)) throw new CallbackError('invalid_state');
+
+  const iss = params.get('iss');
+  if (iss === undefined && config.requireIss) throw new CallbackError('missing_issuer');
+  if (iss !== undefined && iss !== config.issuer) throw new CallbackError('issuer_mismatch');
+
+  const transactionId = transactionIdForState(state);
+  const code = params.get('code');
+  const error = params.get('error');
+  if (code !== undefined && error !== undefined) throw new CallbackError('ambiguous_response');
+  if (error !== undefined) {
+    if (error.length > MAX_ERROR_LENGTH || !NQSCHAR.test(error)) throw new CallbackError('invalid_error');
+    const description = params.get('error_description');
+    const errorDescription =
+      description !== undefined && description.length <= MAX_ERROR_DESCRIPTION_LENGTH && NQSCHAR.test(description)
+        ? description
+        : undefined;
+    return { kind: 'error', transactionId, error, errorDescription };
+  }
+  if (code === undefined) throw new CallbackError('missing_response');
+  if (code.length > MAX_CODE_LENGTH || !VSCHAR.test(code)) throw new CallbackError('invalid_code');
+  return { kind: 'code', transactionId, code };
+}
+
+/** The stored attributes that explain why the consuming write's condition failed. */
+export interface StoredTransactionState {
+  readonly status: string;
+  readonly expiresAt: number;
+  readonly bindingHash: string;
+}
+
+/**
+ * Names the reason the store refused to consume a transaction. The store's condition already
+ * decided; this only labels the outcome for the page, logs and metrics. Binding comes first so a
+ * foreign browser learns nothing about whether the rightful user finished.
+ */
+export function classifyRefusedConsume(
+  stored: StoredTransactionState | undefined,
+  bindingSecret: string,
+  nowSeconds: number,
+): CallbackRejection {
+  if (stored === undefined) return 'unknown_state';
+  if (!bindingMatches(bindingSecret, stored.bindingHash)) return 'binding_mismatch';
+  if (stored.status !== 'pending') return 'already_used';
+  if (stored.expiresAt <= nowSeconds) return 'expired';
+  return 'unknown_state';
+}

@@ -1,0 +1,37 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+/** One place for the headers every answer carries (RFC 9700 §4.2.4, RFC 6749 §10.3/§10.12). */
+const COMMON_HEADERS = {
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+} as const;
+
+export type HttpResponse = APIGatewayProxyStructuredResultV2 & {
+  statusCode: number;
+  headers: Record<string, string>;
+};
+
+export function redirect(statusCode: 302 | 303, location: string, cookies?: string[]): HttpResponse {
+  return {
+    statusCode,
+    headers: { ...COMMON_HEADERS, location },
+    ...(cookies === undefined ? {} : { cookies }),
+    body: '',
+  };
+}
+
+export function htmlResponse(statusCode: number, html: string, contentSecurityPolicy: string, extraHeaders: Record<string, string> = {}): HttpResponse {
+  return {
+    statusCode,
+    headers: {
+      ...COMMON_HEADERS,
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': contentSecurityPolicy,
+      ...extraHeaders,
+    },
+    body: html,
+  };
+}

@@ -1,0 +1,4 @@
+import { dependenciesFromEnv } from '../shared/dependencies.js';
+import { createLoginHandler } from './app.js';
+
+export const handler = createLoginHandler(dependenciesFromEnv(process.env));

@@ -1,0 +1,62 @@
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { FUNCTION_TIMEOUT_SECONDS } from '../lambdas/core/contract.js';
+import { FUNCTION_ENTRIES, LAMBDA_BUILD, type FunctionName } from './bundling.js';
+
+export interface LoginFlowFunctionProps {
+  readonly name: FunctionName;
+  readonly environment: Record<string, string>;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** Applied to the log group; the table decides separately whether data outlives the stack. */
+  readonly logRemovalPolicy: RemovalPolicy;
+  /** @default 256 */
+  readonly memorySize?: number;
+}
+
+/**
+ * A flow function: Node.js 24 on arm64, ES module, minified, with its own AWS SDK bundled, its own
+ * log group with retention, and a role that starts with no permissions at all (no managed
+ * policies): each grant is added by the stack.
+ */
+export class LoginFlowFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: LoginFlowFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}-logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    const role = new Role(scope, `${id}-role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.name} function of the login flow`,
+    });
+    super(scope, id, {
+      entry: FUNCTION_ENTRIES[props.name],
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
+      logGroup,
+      role,
+      environment: props.environment,
+      bundling: {
+        target: LAMBDA_BUILD.target,
+        format: OutputFormat.ESM,
+        minify: LAMBDA_BUILD.minify,
+        sourceMap: LAMBDA_BUILD.sourcemap,
+        mainFields: [...LAMBDA_BUILD.mainFields],
+        banner: LAMBDA_BUILD.banner,
+        // Bundle the SDK rather than use the runtime's copy: pinned version, tree-shaken, faster init.
+        externalModules: [],
+        bundleAwsSDK: true,
+        esbuildArgs: { '--legal-comments': LAMBDA_BUILD.legalComments },
+      },
+    });
+    logGroup.grantWrite(role);
+  }
+}

@@ -1,0 +1,72 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type { Node } from 'constructs';
+import {
+  ConfigError,
+  SETTINGS,
+  contextLabel,
+  parseBaseUrl,
+  parseFlowSettings,
+  type FlowSettings,
+  type RawSettings,
+  type SettingName,
+} from '../lambdas/core/config.js';
+
+/** Everything the stack reads from CDK context, validated at synth time. */
+export interface LoginFlowStackOptions {
+  readonly settings: FlowSettings;
+  /** A custom domain's URL; undefined means the HTTP API's own URL. */
+  readonly baseUrl: string | undefined;
+  readonly throttleRateLimit: number;
+  readonly throttleBurstLimit: number;
+  readonly retainData: boolean;
+  readonly rejectedCallbacksAlarmThreshold: number;
+  readonly alarmTopicArn: string | undefined;
+}
+
+export const STACK_CONTEXT = {
+  throttleRateLimit: { key: 'throttleRateLimit', fallback: 50 },
+  throttleBurstLimit: { key: 'throttleBurstLimit', fallback: 100 },
+  rejectedCallbacksAlarmThreshold: { key: 'rejectedCallbacksAlarmThreshold', fallback: 25 },
+} as const;
+
+function contextString(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value.trim();
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new ConfigError(`context "${key}" must be a string, number or boolean`);
+}
+
+function contextPositiveInteger(node: Node, option: { key: string; fallback: number }): number {
+  const value = contextString(node, option.key);
+  if (value === undefined) return option.fallback;
+  if (!/^[1-9]\d{0,6}$/.test(value)) throw new ConfigError(`context "${option.key}" must be a positive whole number, got "${value}"`);
+  return Number(value);
+}
+
+export function readStackOptions(node: Node): LoginFlowStackOptions {
+  const raw: RawSettings = {};
+  for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
+    const value = contextString(node, spec.contextKey);
+    if (value !== undefined) raw[name] = value;
+  }
+  const retainData = contextString(node, 'retainData') ?? 'true';
+  if (retainData !== 'true' && retainData !== 'false') throw new ConfigError(`context "retainData" must be true or false, got "${retainData}"`);
+  const alarmTopicArn = contextString(node, 'alarmTopicArn');
+  if (alarmTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(alarmTopicArn)) {
+    throw new ConfigError(`context "alarmTopicArn" must be an SNS topic ARN, got "${alarmTopicArn}"`);
+  }
+  return {
+    settings: parseFlowSettings(raw, contextLabel),
+    baseUrl: raw.baseUrl === undefined ? undefined : parseBaseUrl(raw.baseUrl, contextLabel(SETTINGS.baseUrl)),
+    throttleRateLimit: contextPositiveInteger(node, STACK_CONTEXT.throttleRateLimit),
+    throttleBurstLimit: contextPositiveInteger(node, STACK_CONTEXT.throttleBurstLimit),
+    retainData: retainData === 'true',
+    rejectedCallbacksAlarmThreshold: contextPositiveInteger(node, STACK_CONTEXT.rejectedCallbacksAlarmThreshold),
+    alarmTopicArn,
+  };
+}
+
+export function removalPolicyFor(options: LoginFlowStackOptions): RemovalPolicy {
+  return options.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+}
