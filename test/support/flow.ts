@@ -1,0 +1,137 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createCallbackHandler, CALLBACK_ROUTE } from '../../lambdas/callback/app.js';
+import { transactionIdForState } from '../../lambdas/core/authorization-request.js';
+import { BINDING_COOKIE_NAME } from '../../lambdas/core/binding.js';
+import type { FlowConfig } from '../../lambdas/core/config.js';
+import type { HttpResponse } from '../../lambdas/core/http.js';
+import { createLoginHandler, LOGIN_ROUTE } from '../../lambdas/login/app.js';
+import type { FlowDependencies } from '../../lambdas/shared/dependencies.js';
+import { formatRequestLog } from '../../lambdas/shared/request-log.js';
+import { createTransactionStore, type TransactionStore } from '../../lambdas/shared/transaction-store.js';
+import { toApiGatewayEvent } from '../../local/api-gateway-adapter.js';
+import { createTestTable, getItem, localClient, testEndpoint, type StoredItem } from './dynamodb.js';
+
+export const TEST_ISSUER = 'https://tenant.example.test/';
+export const TEST_BASE_URL = 'https://login.example.test';
+
+export function testConfig(overrides: Partial<FlowConfig> = {}): FlowConfig {
+  const baseUrl = overrides.baseUrl ?? TEST_BASE_URL;
+  return {
+    issuer: TEST_ISSUER,
+    clientId: 'test-client',
+    audience: 'https://api.example.test',
+    scope: 'openid profile email',
+    authorizationEndpoint: `${TEST_ISSUER}authorize`,
+    stateTtlSeconds: 600,
+    retentionDays: 7,
+    requireIss: false,
+    ...overrides,
+    baseUrl,
+    redirectUri: `${baseUrl}/callback`,
+  };
+}
+
+/** An API Gateway payload 2.0 event as the HTTP API would build it for this request. */
+export function apiEvent(routeKey: string, rawQueryString = '', cookieHeader?: string): APIGatewayProxyEventV2 {
+  const path = routeKey.split(' ')[1] ?? '/';
+  return toApiGatewayEvent({
+    method: 'GET',
+    url: rawQueryString === '' ? path : `${path}?${rawQueryString}`,
+    headers: { host: 'login.example.test', 'user-agent': 'jest', ...(cookieHeader === undefined ? {} : { cookie: cookieHeader }) },
+    sourceIp: '127.0.0.1',
+    routeKey,
+    domainName: 'login.example.test',
+  });
+}
+
+export function bindingCookieHeader(secret: string): string {
+  return `${BINDING_COOKIE_NAME}=${secret}`;
+}
+
+export interface LoginResult {
+  readonly response: HttpResponse;
+  readonly authorizeUrl: URL;
+  readonly state: string;
+  readonly transactionId: string;
+  /** The binding secret the login set (or reused) for this browser. */
+  readonly bindingSecret: string;
+}
+
+export interface TestFlow {
+  readonly config: FlowConfig;
+  readonly tableName: string;
+  readonly client: DynamoDBClient;
+  /** Wall clock the handlers see; move it to test expiry. */
+  readonly clock: { nowMs: number };
+  /** Every log line the handlers wrote, as written. */
+  readonly logs: string[];
+  login(rawQueryString?: string, bindingSecret?: string): Promise<LoginResult>;
+  callback(rawQueryString: string, bindingSecret?: string): Promise<HttpResponse>;
+  item(transactionId: string): Promise<StoredItem | undefined>;
+  close(): void;
+}
+
+export interface TestFlowOptions {
+  readonly config?: Partial<FlowConfig>;
+  /** Wraps the real store, e.g. to count calls or inject faults. */
+  readonly wrapStore?: (store: TransactionStore) => TransactionStore;
+  readonly client?: DynamoDBClient;
+}
+
+function bindingSecretFrom(response: HttpResponse): string {
+  const cookie = response.cookies?.find((value) => value.startsWith(`${BINDING_COOKIE_NAME}=`));
+  const secret = cookie?.slice(BINDING_COOKIE_NAME.length + 1).split(';', 1)[0];
+  if (secret === undefined) throw new Error('login set no binding cookie');
+  return secret;
+}
+
+/** Both handlers wired to a fresh table in DynamoDB Local, with a movable clock and captured logs. */
+export async function createTestFlow(options: TestFlowOptions = {}): Promise<TestFlow> {
+  const endpoint = testEndpoint();
+  const tableName = await createTestTable(endpoint);
+  const client = options.client ?? localClient(endpoint);
+  const realStore = createTransactionStore(client, tableName);
+  const store = options.wrapStore?.(realStore) ?? realStore;
+  const config = testConfig(options.config);
+  const clock = { nowMs: Date.now() };
+  const logs: string[] = [];
+  const deps: FlowDependencies = {
+    config,
+    store,
+    now: () => clock.nowMs,
+    log: (entry) => logs.push(formatRequestLog(entry, clock.nowMs)),
+  };
+  const loginHandler = createLoginHandler(deps);
+  const callbackHandler = createCallbackHandler(deps);
+  return {
+    config,
+    tableName,
+    client,
+    clock,
+    logs,
+    async login(rawQueryString = '', bindingSecret) {
+      const response = await loginHandler(
+        apiEvent(LOGIN_ROUTE, rawQueryString, bindingSecret === undefined ? undefined : bindingCookieHeader(bindingSecret)),
+      );
+      if (response.statusCode !== 302) return { response } as LoginResult;
+      const authorizeUrl = new URL(response.headers.location ?? '');
+      const state = authorizeUrl.searchParams.get('state') ?? '';
+      return { response, authorizeUrl, state, transactionId: transactionIdForState(state), bindingSecret: bindingSecretFrom(response) };
+    },
+    callback(rawQueryString, bindingSecret) {
+      return callbackHandler(
+        apiEvent(CALLBACK_ROUTE, rawQueryString, bindingSecret === undefined ? undefined : bindingCookieHeader(bindingSecret)),
+      );
+    },
+    item: (transactionId) => getItem(client, tableName, transactionId),
+    close: () => {
+      if (options.client === undefined) client.destroy();
+    },
+  };
+}
+
+/** `state=...&code=...` (plus any extra pairs), encoded like a provider's redirect. */
+export function callbackQuery(parameters: Record<string, string>): string {
+  return new URLSearchParams(parameters).toString();
+}
