@@ -7,6 +7,8 @@ const COMMON_HEADERS = {
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
+  // Ignored by browsers over plain http, so harmless for the local stack.
+  'strict-transport-security': 'max-age=31536000',
 } as const;
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & {

@@ -19,10 +19,11 @@ function decodeOnce(value: string): string | undefined {
 /**
  * `//host` and `/\host` are network-path references to another origin, and browsers strip tabs and
  * newlines, turning `/\t/host` into `//host`; checked on every decoding of the value, since a proxy
- * or app behind the landing page may decode it again.
+ * or app behind the landing page may decode it again. Like oauth2-proxy, a `//`, `/./` or `/../`
+ * anywhere is refused too: `/https://host` or `/x/%2f%2e%2e` is a redirect waiting to be resolved.
  */
 function looksLikeAnotherOrigin(value: string): boolean {
-  return /^[/\\][/\\]/.test(value) || /[\\\u0000-\u001f\u007f]|[^\S ]/.test(value);
+  return /[/\\](?:\s*|\.{1,2})[/\\]/.test(value) || /[\\\u0000-\u001f\u007f]|[^\S ]/.test(value);
 }
 
 export function sanitizeReturnTo(candidate: string | undefined, baseUrl: string): string | undefined {

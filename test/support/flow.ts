@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createCallbackHandler, CALLBACK_ROUTE } from '../../lambdas/callback/app.js';
+import { createCallbackHandler, CALLBACK_ROUTE, SIGNED_IN_ROUTE } from '../../lambdas/callback/app.js';
 import { transactionIdForState } from '../../lambdas/core/authorization-request.js';
 import { BINDING_COOKIE_NAME } from '../../lambdas/core/binding.js';
 import type { FlowConfig } from '../../lambdas/core/config.js';
@@ -68,6 +68,8 @@ export interface TestFlow {
   readonly logs: string[];
   login(rawQueryString?: string, bindingSecret?: string): Promise<LoginResult>;
   callback(rawQueryString: string, bindingSecret?: string): Promise<HttpResponse>;
+  /** GET /signed-in, the built-in landing page (served by the callback function). */
+  signedIn(): Promise<HttpResponse>;
   item(transactionId: string): Promise<StoredItem | undefined>;
   close(): void;
 }
@@ -124,6 +126,7 @@ export async function createTestFlow(options: TestFlowOptions = {}): Promise<Tes
         apiEvent(CALLBACK_ROUTE, rawQueryString, bindingSecret === undefined ? undefined : bindingCookieHeader(bindingSecret)),
       );
     },
+    signedIn: () => callbackHandler(apiEvent(SIGNED_IN_ROUTE)),
     item: (transactionId) => getItem(client, tableName, transactionId),
     close: () => {
       if (options.client === undefined) client.destroy();

@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { ConfigError } from '../../lambdas/core/config.js';
+import { readStackOptions, type LoginFlowStackOptions } from '../../lib/stack-options.js';
+import { DEFAULT_FLOW_SETTINGS, REQUIRED_SETTINGS as REQUIRED_CONTEXT } from '../support/settings.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+// An App without an outdir makes a cdk.out folder in the temp dir at construction: give each one here.
+const appsOutdir = mkdtempSync(join(tmpdir(), 'login-flow-context-'));
+afterAll(() => rmSync(appsOutdir, { recursive: true, force: true }));
+
+function optionsFor(context: Record<string, unknown>): LoginFlowStackOptions {
+  return readStackOptions(new App({ outdir: appsOutdir, context }).node);
+}
+
+function optionsError(context: Record<string, unknown>): string {
+  try {
+    optionsFor(context);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('the context was accepted');
+}
+
+describe('context settings, validated at synth time', () => {
+  test('only the required settings: every option takes its default', () => {
+    expect(optionsFor(REQUIRED_CONTEXT)).toEqual<LoginFlowStackOptions>({
+      settings: DEFAULT_FLOW_SETTINGS,
+      baseUrl: undefined,
+      throttleRateLimit: 50,
+      throttleBurstLimit: 100,
+      retainData: true,
+      rejectedCallbacksAlarmThreshold: 25,
+      alarmTopicArn: undefined,
+    });
+  });
+
+  test('values typed in cdk.json (numbers, booleans) are read like strings from -c', () => {
+    const options = optionsFor({ ...REQUIRED_CONTEXT, stateTtlSeconds: 300, retainData: false, throttleRateLimit: 7 });
+    expect(options.settings.stateTtlSeconds).toBe(300);
+    expect(options.retainData).toBe(false);
+    expect(options.throttleRateLimit).toBe(7);
+  });
+
+  test.each<[string, Record<string, unknown>, string]>([
+    ['no issuerUrl', { clientId: 'c' }, 'context "issuerUrl" is not set'],
+    ['no clientId', { issuerUrl: 'https://tenant.example.test/' }, 'context "clientId" is not set'],
+    ['an http issuerUrl', { ...REQUIRED_CONTEXT, issuerUrl: 'http://tenant.example.test/' }, 'context "issuerUrl" must use https (http is allowed only for localhost): "http://tenant.example.test/"'],
+    ['a stateTtlSeconds of 0', { ...REQUIRED_CONTEXT, stateTtlSeconds: 0 }, 'context "stateTtlSeconds" must be from 1 to 3600, got 0'],
+    ['a stateTtlSeconds over an hour', { ...REQUIRED_CONTEXT, stateTtlSeconds: '3601' }, 'context "stateTtlSeconds" must be from 1 to 3600, got 3601'],
+    ['a baseUrl over http', { ...REQUIRED_CONTEXT, baseUrl: 'http://login.example.com' }, 'context "baseUrl" must use https (http is allowed only for localhost): "http://login.example.com"'],
+    ['a requireIss that is not a boolean', { ...REQUIRED_CONTEXT, requireIss: 'yes' }, 'context "requireIss" must be "true" or "false", got "yes"'],
+    ['a throttleRateLimit of 0', { ...REQUIRED_CONTEXT, throttleRateLimit: 0 }, 'context "throttleRateLimit" must be a positive whole number, got "0"'],
+    ['a fractional throttleBurstLimit', { ...REQUIRED_CONTEXT, throttleBurstLimit: '1.5' }, 'context "throttleBurstLimit" must be a positive whole number, got "1.5"'],
+    [
+      'a negative rejectedCallbacksAlarmThreshold',
+      { ...REQUIRED_CONTEXT, rejectedCallbacksAlarmThreshold: -1 },
+      'context "rejectedCallbacksAlarmThreshold" must be a positive whole number, got "-1"',
+    ],
+    ['a retainData that is not a boolean', { ...REQUIRED_CONTEXT, retainData: 'maybe' }, 'context "retainData" must be true or false, got "maybe"'],
+    [
+      'an alarmTopicArn that is not an SNS topic',
+      { ...REQUIRED_CONTEXT, alarmTopicArn: 'arn:aws:sqs:eu-west-1:123456789012:queue' },
+      'context "alarmTopicArn" must be an SNS topic ARN, got "arn:aws:sqs:eu-west-1:123456789012:queue"',
+    ],
+    ['an object where a string belongs', { ...REQUIRED_CONTEXT, audience: { value: 'x' } }, 'context "audience" must be a string, number or boolean'],
+  ])('%s fails with a message naming the setting', (_label, context, message) => {
+    expect(optionsError(context)).toBe(message);
+  });
+});
+
+describe('bin/app.ts', () => {
+  function runApp(context: Record<string, unknown>): Promise<{ code: number | null; stderr: string }> {
+    const outdir = mkdtempSync(join(tmpdir(), 'login-flow-bin-'));
+    return new Promise((resolve) => {
+      execFile(
+        join(PROJECT_ROOT, 'node_modules/.bin/tsx'),
+        ['bin/app.ts'],
+        { cwd: PROJECT_ROOT, env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) }, timeout: 30_000 },
+        (error, _stdout, stderr) => {
+          rmSync(outdir, { recursive: true, force: true });
+          resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stderr });
+        },
+      );
+    });
+  }
+
+  test('a missing or invalid setting stops the synth with one line naming it', async () => {
+    const [missing, invalid] = await Promise.all([
+      runApp({ clientId: 'client-123' }),
+      runApp({ ...REQUIRED_CONTEXT, stateTtlSeconds: 7200 }),
+    ]);
+    expect(missing).toEqual({
+      code: 1,
+      stderr: 'Configuration error: context "issuerUrl" is not set. Pass it with -c KEY=VALUE or in cdk.json "context".\n',
+    });
+    expect(invalid).toEqual({
+      code: 1,
+      stderr: 'Configuration error: context "stateTtlSeconds" must be from 1 to 3600, got 7200. Pass it with -c KEY=VALUE or in cdk.json "context".\n',
+    });
+  });
+});

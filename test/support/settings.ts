@@ -1,0 +1,16 @@
+import type { FlowSettings } from '../../lambdas/core/config.js';
+
+/** The two settings without a default, as CDK context keys (env and context share these values in the tests). */
+export const REQUIRED_SETTINGS = { issuerUrl: 'https://tenant.example.test/', clientId: 'client-123' } as const;
+
+/** What the documented defaults make of just those two settings. */
+export const DEFAULT_FLOW_SETTINGS: FlowSettings = {
+  issuer: 'https://tenant.example.test/',
+  clientId: 'client-123',
+  audience: undefined,
+  scope: 'openid profile email',
+  authorizationEndpoint: 'https://tenant.example.test/authorize',
+  stateTtlSeconds: 600,
+  retentionDays: 7,
+  requireIss: false,
+};
