@@ -37,6 +37,7 @@ const REJECTION_MESSAGES: Record<CallbackRejection, { status: number; message: s
   binding_mismatch: { status: 403, message: 'This sign-in was started in a different browser, so it cannot be finished here.' },
   unknown_state: { status: 400, message: 'This sign-in response does not match any sign-in in progress.' },
   already_used: { status: 409, message: 'This sign-in response has already been used. Each one works only once.' },
+  already_completed: { status: 409, message: 'This sign-in already finished and its result is recorded. There is nothing more to do.' },
   expired: { status: 410, message: 'This sign-in took too long and expired.' },
 };
 
@@ -91,7 +92,10 @@ export function createCallbackHandler(deps: FlowDependencies): (event: APIGatewa
       nowMs,
       retainUntil: Math.floor(nowMs / 1000) + config.retentionDays * SECONDS_PER_DAY,
     });
-    if (!result.consumed) return reject(classifyRefusedConsume(result.stored, bindingSecret, Math.floor(nowMs / 1000)));
+    if (!result.consumed) {
+      const presentedCode = response.kind === 'code' ? response.code : undefined;
+      return reject(classifyRefusedConsume(result.stored, bindingSecret, Math.floor(nowMs / 1000), presentedCode));
+    }
 
     if (response.kind === 'error') {
       return {

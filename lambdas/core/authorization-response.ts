@@ -1,5 +1,5 @@
 import { bindingMatches } from './binding.js';
-import { isRandomToken } from './encoding.js';
+import { constantTimeEqual, isRandomToken } from './encoding.js';
 import type { FlowConfig } from './config.js';
 import { QueryError, parseQuery } from './query.js';
 import { transactionIdForState } from './authorization-request.js';
@@ -26,6 +26,7 @@ export type CallbackRejection =
   | 'missing_binding'
   | 'unknown_state'
   | 'already_used'
+  | 'already_completed'
   | 'expired'
   | 'binding_mismatch';
 
@@ -93,21 +94,29 @@ export interface StoredTransactionState {
   readonly status: string;
   readonly expiresAt: number;
   readonly bindingHash: string;
+  /** The recorded code, once the transaction completed with one. */
+  readonly code?: string;
 }
 
 /**
  * Names the reason the store refused to consume a transaction. The store's condition already
  * decided; this only labels the outcome for the page, logs and metrics. Binding comes first so a
- * foreign browser learns nothing about whether the rightful user finished.
+ * foreign browser learns nothing about whether the rightful user finished. The same browser
+ * presenting the very code that was recorded is told its sign-in is already complete: that is the
+ * retry after a 503 whose write had in fact landed, not an attack.
  */
 export function classifyRefusedConsume(
   stored: StoredTransactionState | undefined,
   bindingSecret: string,
   nowSeconds: number,
+  presentedCode?: string,
 ): CallbackRejection {
   if (stored === undefined) return 'unknown_state';
   if (!bindingMatches(bindingSecret, stored.bindingHash)) return 'binding_mismatch';
-  if (stored.status !== 'pending') return 'already_used';
+  if (stored.status !== 'pending') {
+    const sameCode = presentedCode !== undefined && stored.code !== undefined && constantTimeEqual(presentedCode, stored.code);
+    return sameCode ? 'already_completed' : 'already_used';
+  }
   if (stored.expiresAt <= nowSeconds) return 'expired';
   return 'unknown_state';
 }

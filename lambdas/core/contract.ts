@@ -8,10 +8,13 @@ export const TABLE_TTL_ATTRIBUTE = 'expiresAt';
 export const TABLE_NAME_ENV = 'TABLE_NAME';
 
 /**
- * Bounded so that the SDK's retries always end inside the function's timeout: at most
- * MAX_ATTEMPTS x (connect + request timeout) plus backoff stays well under FUNCTION_TIMEOUT_SECONDS.
+ * Bounded so that the SDK's retries always end inside the function's timeout and the user gets a
+ * 503 rather than a Lambda timeout. The request timer runs from the start of the attempt, so it
+ * covers connecting too: the worst case is MAX_ATTEMPTS x REQUEST_TIMEOUT (4.5 s) plus the
+ * standard retry strategy's back-off (at most about 3 s for throttling errors), under 10 s.
+ * DynamoDB answers single-item writes in milliseconds, so 1.5 s only ever cuts a stuck request.
  */
 export const DYNAMODB_MAX_ATTEMPTS = 3;
-export const DYNAMODB_CONNECTION_TIMEOUT_MS = 1000;
-export const DYNAMODB_REQUEST_TIMEOUT_MS = 2000;
+export const DYNAMODB_CONNECTION_TIMEOUT_MS = 500;
+export const DYNAMODB_REQUEST_TIMEOUT_MS = 1500;
 export const FUNCTION_TIMEOUT_SECONDS = 10;

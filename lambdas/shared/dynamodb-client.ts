@@ -30,6 +30,9 @@ export function createDynamoDbClient(env: NodeJS.ProcessEnv): DynamoDBClient {
     requestHandler: {
       connectionTimeout: DYNAMODB_CONNECTION_TIMEOUT_MS,
       requestTimeout: DYNAMODB_REQUEST_TIMEOUT_MS,
+      // Without this the handler only warns when requestTimeout passes, and a store that accepts
+      // the connection but never answers would hold the function until Lambda kills it.
+      throwOnRequestTimeout: true,
     },
     ...(endpoint === undefined || endpoint === '' ? {} : { endpoint }),
   });

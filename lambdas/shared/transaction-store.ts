@@ -61,7 +61,8 @@ function readStoredState(item: Record<string, AttributeValue> | undefined): Stor
   const expiresAt = item?.[TABLE_TTL_ATTRIBUTE]?.N;
   const bindingHash = item?.bindingHash?.S;
   if (status === undefined || expiresAt === undefined || bindingHash === undefined) return undefined;
-  return { status, expiresAt: Number(expiresAt), bindingHash };
+  const code = item?.code?.S;
+  return { status, expiresAt: Number(expiresAt), bindingHash, ...(code === undefined ? {} : { code }) };
 }
 
 export function createTransactionStore(client: DynamoDBClient, tableName: string): TransactionStore {

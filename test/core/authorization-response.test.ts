@@ -167,4 +167,12 @@ describe('classifyRefusedConsume', () => {
   ])('%s', (_label, state, reason) => {
     expect(classifyRefusedConsume(state, secret, NOW)).toBe(reason);
   });
+
+  test('the same browser presenting the recorded code is told it already completed; any other code is a replay', () => {
+    const completed = stored({ status: 'code_received', code: 'recorded-code' });
+    expect(classifyRefusedConsume(completed, secret, NOW, 'recorded-code')).toBe('already_completed');
+    expect(classifyRefusedConsume(completed, secret, NOW, 'other-code')).toBe('already_used');
+    expect(classifyRefusedConsume(completed, secret, NOW)).toBe('already_used');
+    expect(classifyRefusedConsume(completed, randomToken(), NOW, 'recorded-code')).toBe('binding_mismatch');
+  });
 });

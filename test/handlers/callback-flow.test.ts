@@ -103,6 +103,15 @@ describe('GET /callback: single use and expiry', () => {
     expect((await flow.item(login.transactionId))?.code).toEqual({ S: 'first' });
   });
 
+  test('the same browser retrying the recorded code (a 503 whose write landed) is told it already finished', async () => {
+    const login = await flow.login();
+    const query = callbackQuery({ code: 'landed', state: login.state });
+    await flow.callback(query, login.bindingSecret);
+    const retry = await expectNothingWritten(flow, () => flow.callback(query, login.bindingSecret));
+    expectRejection(retry, flow.logs, 409, 'already_completed');
+    expect(retry.body).toContain('already finished');
+  });
+
   test('a transaction past its expiry but still in the table (TTL deletes lazily) is refused with 410 and left pending', async () => {
     const login = await flow.login();
     flow.clock.nowMs += 601_000;
