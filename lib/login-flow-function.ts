@@ -54,7 +54,10 @@ export class LoginFlowFunction extends NodejsFunction {
         // Bundle the SDK rather than use the runtime's copy: pinned version, tree-shaken, faster init.
         externalModules: [],
         bundleAwsSDK: true,
-        esbuildArgs: { '--legal-comments': LAMBDA_BUILD.legalComments },
+        esbuildArgs: {
+          '--legal-comments': LAMBDA_BUILD.legalComments,
+          '--alias': Object.entries(LAMBDA_BUILD.alias).map(([module, replacement]) => `${module}=${replacement}`),
+        },
       },
     });
     logGroup.grantWrite(role);

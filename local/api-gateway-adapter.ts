@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 /**
@@ -14,13 +14,14 @@ export interface IncomingRequestParts {
   readonly method: string;
   /** Path plus optional `?query`, exactly as on the request line. */
   readonly url: string;
-  readonly headers: IncomingHttpHeaders;
+  /** Each header's values as received (`headersDistinct`), so duplicates join the way API Gateway joins them. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly sourceIp: string;
   readonly routeKey: string;
   readonly domainName: string;
 }
 
-function joinedHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+function joinedHeaders(headers: IncomingRequestParts['headers']): Record<string, string> {
   const joined: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || name === 'cookie') continue;
@@ -136,7 +137,7 @@ export function createApiGatewayListener(options: AdapterOptions): (request: Inc
     const event = toApiGatewayEvent({
       method,
       url,
-      headers: request.headers,
+      headers: request.headersDistinct,
       sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
       routeKey,
       domainName: options.domainName,

@@ -1,0 +1,195 @@
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
+import { localClient } from './dynamodb-local.js';
+import { DEFAULT_STATE_FILE, readLocalStackState } from './local-stack.js';
+
+/**
+ * `npm run results`: the recorded login attempts, newest first. Reads the running local stack's
+ * table, or with `--table NAME` a table in AWS through the standard credential chain. This is an
+ * operator's tool: it scans, which the functions themselves are not allowed to do.
+ */
+export type RecordValue = string | number | boolean | null | RecordValue[] | { [name: string]: RecordValue };
+export type TransactionRecord = Record<string, RecordValue>;
+
+const USAGE = 'Usage: npm run results [-- --json] [-- --table NAME]';
+const CODE_PREFIX_LENGTH = 6;
+const MAX_RETURN_TO_WIDTH = 40;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface ResultsArguments {
+  readonly json: boolean;
+  readonly table: string | undefined;
+}
+
+export function parseResultsArguments(argv: readonly string[]): ResultsArguments {
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: { json: { type: 'boolean', default: false }, table: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.table !== undefined && values.table.trim() === '') throw new UsageError(`--table needs a table name. ${USAGE}`);
+    return { json: values.json, table: values.table };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}. ${USAGE}`);
+  }
+}
+
+/** DynamoDB's typed attributes as plain JSON values; numbers stay numbers. */
+function plainValue(value: AttributeValue): RecordValue {
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return Number(value.N);
+  if (value.BOOL !== undefined) return value.BOOL;
+  if (value.NULL !== undefined) return null;
+  if (value.L !== undefined) return value.L.map(plainValue);
+  if (value.M !== undefined) return plainRecord(value.M);
+  if (value.SS !== undefined) return value.SS;
+  if (value.NS !== undefined) return value.NS.map(Number);
+  if (value.B !== undefined) return Buffer.from(value.B).toString('base64');
+  return null;
+}
+
+function plainRecord(item: Record<string, AttributeValue>): TransactionRecord {
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, plainValue(value)]));
+}
+
+function numberField(record: TransactionRecord, name: string): number | undefined {
+  const value = record[name];
+  return typeof value === 'number' ? value : undefined;
+}
+
+function stringField(record: TransactionRecord, name: string): string | undefined {
+  const value = record[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Every record in the table, newest login first. */
+export async function readRecords(client: DynamoDBClient, tableName: string): Promise<TransactionRecord[]> {
+  const records: TransactionRecord[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
+    records.push(...(page.Items ?? []).map(plainRecord));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return records.sort((a, b) => (numberField(b, 'createdAt') ?? 0) - (numberField(a, 'createdAt') ?? 0));
+}
+
+function outcome(record: TransactionRecord, nowMs: number): string {
+  const status = stringField(record, 'status');
+  if (status === 'code_received') return 'code received';
+  if (status === 'provider_error') return `error: ${stringField(record, 'error') ?? '?'}`;
+  if (status === 'pending') {
+    const expiresAt = numberField(record, TABLE_TTL_ATTRIBUTE);
+    return expiresAt !== undefined && expiresAt * 1000 <= nowMs ? 'expired' : 'pending';
+  }
+  return status ?? '?';
+}
+
+function time(epochMs: number | undefined): string {
+  return epochMs === undefined ? '-' : `${new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ')}Z`;
+}
+
+/** A code is a credential: show only enough to tell records apart, never more than half of it. */
+export function codePrefix(code: string): string {
+  return `${code.slice(0, Math.min(CODE_PREFIX_LENGTH, Math.floor(code.length / 2)))}…`;
+}
+
+function truncated(value: string, width: number): string {
+  return value.length <= width ? value : `${value.slice(0, width - 1)}…`;
+}
+
+export function formatTable(records: readonly TransactionRecord[], nowMs: number): string {
+  const header = ['OUTCOME', 'STARTED (UTC)', 'COMPLETED (UTC)', 'RETURN TO', 'CODE'];
+  const rows = records.map((record) => {
+    const code = stringField(record, 'code');
+    return [
+      outcome(record, nowMs),
+      time(numberField(record, 'createdAt')),
+      time(numberField(record, 'completedAt')),
+      truncated(stringField(record, 'returnTo') ?? '-', MAX_RETURN_TO_WIDTH),
+      code === undefined ? '-' : codePrefix(code),
+    ];
+  });
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (cells: readonly string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function formatJsonLines(records: readonly TransactionRecord[]): string {
+  return records.map((record) => JSON.stringify(record)).join('\n');
+}
+
+export interface ResultsEnvironment {
+  readonly stateFile: string;
+  readonly nowMs: number;
+  /** Records only, so `--json` output can be piped. */
+  readonly write: (text: string) => void;
+  readonly writeError: (text: string) => void;
+}
+
+const NOTHING_RUNNING =
+  'No local stack is running: start one with `npm start` (in another terminal), or read a deployed table with `npm run results -- --table NAME`.';
+
+/** The whole command; returns the exit code so it can be tested without a child process. */
+export async function runResults(argv: readonly string[], environment: ResultsEnvironment): Promise<number> {
+  const { write, writeError } = environment;
+  let args: ResultsArguments;
+  try {
+    args = parseResultsArguments(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    writeError(error.message);
+    return 2;
+  }
+  let client: DynamoDBClient;
+  let tableName: string;
+  let source: string;
+  if (args.table === undefined) {
+    const state = await readLocalStackState(environment.stateFile);
+    if (state === undefined) {
+      writeError(NOTHING_RUNNING);
+      return 1;
+    }
+    client = localClient(state.dynamoDbEndpoint);
+    tableName = state.tableName;
+    source = `the local stack at ${state.baseUrl}`;
+  } else {
+    client = new DynamoDBClient({});
+    tableName = args.table;
+    source = `table ${tableName}`;
+  }
+  try {
+    const records = await readRecords(client, tableName);
+    if (args.json) {
+      if (records.length > 0) write(formatJsonLines(records));
+    } else if (records.length === 0) {
+      write(`No logins recorded yet in ${source}.`);
+    } else {
+      write(`${records.length} login${records.length === 1 ? '' : 's'} recorded in ${source}, newest first:\n${formatTable(records, environment.nowMs)}`);
+    }
+    return 0;
+  } catch (error) {
+    writeError(`Could not read ${source}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    return 1;
+  } finally {
+    client.destroy();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  process.exitCode = await runResults(process.argv.slice(2), {
+    stateFile: DEFAULT_STATE_FILE,
+    nowMs: Date.now(),
+    write: (text) => process.stdout.write(`${text}\n`),
+    writeError: (text) => process.stderr.write(`${text}\n`),
+  });
+}

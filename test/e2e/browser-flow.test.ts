@@ -1,0 +1,204 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { transactionIdForState } from '../../lambdas/core/authorization-request.js';
+import { BINDING_COOKIE_NAME } from '../../lambdas/core/binding.js';
+import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
+import { getItem, localClient } from '../support/dynamodb.js';
+
+/**
+ * The whole flow in a real browser (Debian's Chromium, headless) against the local stack: the
+ * functions' Lambda bundles, the payload 2.0 adapter, DynamoDB Local and the embedded provider.
+ */
+const OUTPUT_DIR = fileURLToPath(new URL('../../test-output/e2e/', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const STARTUP_TIMEOUT_MS = 120_000;
+
+let stack: LocalStack;
+let browser: Browser;
+let client: DynamoDBClient;
+const functionLogs: string[] = [];
+/** Every code, state and binding secret the browser saw: none may ever reach a log line. */
+const secrets = new Set<string>();
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium (.ci/run does)`);
+  // allSettled: if one fails, the other has finished starting and afterAll can stop it.
+  const started = await Promise.allSettled([
+    startLocalStack({ onFunctionLog: (_name, line) => functionLogs.push(line) }).then((running) => (stack = running)),
+    // Playwright gives the browser a fresh, temporary user data dir and removes it on close.
+    chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }).then((launched) => (browser = launched)),
+  ]);
+  for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
+  client = localClient(stack.dynamoDbEndpoint);
+  await mkdir(OUTPUT_DIR, { recursive: true });
+}, STARTUP_TIMEOUT_MS);
+
+afterAll(async () => {
+  client?.destroy();
+  await browser?.close();
+  await stack?.stop();
+});
+
+function isLocal(url: URL): boolean {
+  return url.hostname === 'localhost' || url.hostname === '127.0.0.1';
+}
+
+/** A browser profile of its own per test, so the provider's session never skips a login or consent page. */
+async function newBrowserContext(): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  // The provider's development pages ask for a web font; the test never leaves this machine.
+  await context.route((url) => !isLocal(url), (route) => route.abort());
+  return context;
+}
+
+function isCallback(request: Request): boolean {
+  return request.url().startsWith(`${stack.baseUrl}/callback?`);
+}
+
+/** The provider's redirect to /callback, exactly as the browser sent it. */
+function nextCallbackUrl(page: Page): Promise<URL> {
+  return page.waitForRequest(isCallback).then((request) => {
+    const url = new URL(request.url());
+    for (const name of ['code', 'state']) {
+      const value = url.searchParams.get(name);
+      if (value !== null) secrets.add(value);
+    }
+    return url;
+  });
+}
+
+async function startLogin(page: Page, query = ''): Promise<void> {
+  await page.goto(`${stack.loginUrl}${query}`);
+  await page.waitForSelector('input[name=login]');
+  expect(page.url().startsWith(stack.issuer)).toBe(true);
+}
+
+/** The development login form accepts any user name and password. */
+async function signInAtProvider(page: Page, user: string): Promise<void> {
+  const loginPage = page.url();
+  await page.fill('input[name=login]', user);
+  await page.fill('input[name=password]', 'any password');
+  await page.click('button[type=submit]');
+  await page.waitForURL((url) => url.href !== loginPage);
+}
+
+/** Approves the consent screen when the provider shows one (it skips it once this user granted it in this browser). */
+async function approveConsent(page: Page): Promise<void> {
+  if (page.url().startsWith(stack.issuer)) await page.click('button:has-text("Continue")');
+}
+
+async function storedItem(state: string) {
+  return getItem(client, stack.tableName, transactionIdForState(state));
+}
+
+function param(url: URL, name: string): string {
+  const value = url.searchParams.get(name);
+  if (value === null) throw new Error(`callback has no ${name}`);
+  return value;
+}
+
+async function rememberBindingSecret(context: BrowserContext): Promise<void> {
+  const cookie = (await context.cookies(stack.baseUrl)).find((candidate) => candidate.name === BINDING_COOKIE_NAME);
+  if (cookie !== undefined) secrets.add(cookie.value);
+}
+
+test('a sign-in records exactly the code the provider issued, and its callback works only once', async () => {
+  const context = await newBrowserContext();
+  const page = await context.newPage();
+  const callback = nextCallbackUrl(page);
+  await startLogin(page);
+
+  // Chromium keeps the Secure, __Host- binding cookie on http://localhost.
+  const [binding] = (await context.cookies(stack.baseUrl)).filter((cookie) => cookie.name === BINDING_COOKIE_NAME);
+  expect(binding).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax', path: '/' });
+
+  await signInAtProvider(page, 'alice');
+  await approveConsent(page);
+  await page.waitForURL(`${stack.baseUrl}/signed-in`);
+  expect(await page.textContent('h1')).toBe('Signed in');
+  await page.screenshot({ path: `${OUTPUT_DIR}landing-page.png`, fullPage: true });
+
+  const callbackUrl = await callback;
+  expect(param(callbackUrl, 'iss')).toBe(stack.issuer);
+  const code = param(callbackUrl, 'code');
+  const item = await storedItem(param(callbackUrl, 'state'));
+  expect(item?.status?.S).toBe('code_received');
+  expect(item?.code?.S).toBe(code);
+
+  const replay = await page.goto(callbackUrl.href);
+  expect(replay?.status()).toBe(409);
+  expect(await page.textContent('h1')).toBe('Sign-in not completed');
+  // Our page (the functions' own CSP), not the provider's or the adapter's.
+  expect(replay?.headers()['content-security-policy']).toMatch(/^default-src 'none'/);
+  expect((await storedItem(param(callbackUrl, 'state')))?.code?.S).toBe(code);
+
+  await rememberBindingSecret(context);
+  await context.close();
+});
+
+test('two tabs of one browser each finish their own sign-in, the later-started one first', async () => {
+  const context = await newBrowserContext();
+  const [first, second] = [await context.newPage(), await context.newPage()];
+  const firstCallback = nextCallbackUrl(first);
+  const secondCallback = nextCallbackUrl(second);
+  await startLogin(first, '?returnTo=%2Fsigned-in%3Ftab%3Dfirst');
+  await startLogin(second, '?returnTo=%2Fsigned-in%3Ftab%3Dsecond');
+
+  await signInAtProvider(second, 'bob');
+  await approveConsent(second);
+  await second.waitForURL(`${stack.baseUrl}/signed-in?tab=second`);
+
+  await signInAtProvider(first, 'bob');
+  await approveConsent(first);
+  await first.waitForURL(`${stack.baseUrl}/signed-in?tab=first`);
+
+  for (const callback of [await firstCallback, await secondCallback]) {
+    const item = await storedItem(param(callback, 'state'));
+    expect(item?.status?.S).toBe('code_received');
+    expect(item?.code?.S).toBe(param(callback, 'code'));
+  }
+  expect(param(await firstCallback, 'code')).not.toBe(param(await secondCallback, 'code'));
+
+  await rememberBindingSecret(context);
+  await context.close();
+});
+
+test('denying consent records access_denied and shows our page', async () => {
+  const context = await newBrowserContext();
+  const page = await context.newPage();
+  const callback = nextCallbackUrl(page);
+  await startLogin(page);
+  await signInAtProvider(page, 'carol');
+  const [response] = await Promise.all([page.waitForResponse((response) => isCallback(response.request())), page.click('text=[ Cancel ]')]);
+
+  expect(response.status()).toBe(200);
+  expect(await page.textContent('h1')).toBe('Sign-in not completed');
+  expect(await page.textContent('main')).toContain('"access_denied"');
+  const callbackUrl = await callback;
+  expect(param(callbackUrl, 'error')).toBe('access_denied');
+  const item = await storedItem(param(callbackUrl, 'state'));
+  expect(item?.status?.S).toBe('provider_error');
+  expect(item?.error?.S).toBe('access_denied');
+  expect(item?.code).toBeUndefined();
+
+  await rememberBindingSecret(context);
+  await context.close();
+});
+
+test('no function log line carries a code, state or binding secret', () => {
+  expect(functionLogs.length).toBeGreaterThan(0);
+  expect(secrets.size).toBeGreaterThanOrEqual(9);
+  for (const line of functionLogs) for (const secret of secrets) expect(line).not.toContain(secret);
+});

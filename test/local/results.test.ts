@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
+import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
+import { codePrefix, runResults, type TransactionRecord } from '../../local/results.js';
+import { stackClient } from './support.js';
+
+/** `npm run results` against a running local stack holding one record of each kind. */
+const STARTUP_TIMEOUT_MS = 120_000;
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CODE = 'SplxlOBeZQQYbYS6WxSbIA-issued-by-the-provider';
+
+let stack: LocalStack;
+let stateDir: string;
+let stateFile: string;
+
+interface Run {
+  readonly exitCode: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+async function results(...argv: string[]): Promise<Run> {
+  let out = '';
+  let err = '';
+  const exitCode = await runResults(argv, {
+    stateFile,
+    nowMs: Date.now(),
+    write: (text) => (out += `${text}\n`),
+    writeError: (text) => (err += `${text}\n`),
+  });
+  return { exitCode, out, err };
+}
+
+/** A login, then the provider's answer as the browser would bring it back. */
+async function loginAndReturn(loginQuery: string, answer: Record<string, string> | undefined): Promise<void> {
+  const client = stackClient(stack.baseUrl);
+  const { state, cookie } = await client.login(loginQuery);
+  if (answer === undefined) return;
+  const callback = await client.get(`/callback?${new URLSearchParams({ ...answer, state, iss: stack.issuer })}`, cookie);
+  expect(callback.status).toBeLessThan(400);
+}
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'results-test-'));
+  stateFile = join(stateDir, 'local-stack.json');
+  stack = await startLocalStack({ stateFile });
+  await loginAndReturn('?returnTo=%2Faccount%3Ftab%3Dkeys', { code: CODE });
+  await loginAndReturn('', { error: 'access_denied', error_description: 'End-User aborted interaction' });
+  await loginAndReturn('', undefined);
+}, STARTUP_TIMEOUT_MS);
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+test('the table lists every record newest first, with the code shortened to a prefix', async () => {
+  const run = await results();
+  expect(run.exitCode).toBe(0);
+  const lines = run.out.trimEnd().split('\n');
+  expect(lines[0]).toBe(`3 logins recorded in the local stack at ${stack.baseUrl}, newest first:`);
+  expect(lines[1]).toMatch(/^OUTCOME +STARTED \(UTC\) +COMPLETED \(UTC\) +RETURN TO +CODE$/);
+  expect(lines[2]).toMatch(/^pending +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +- +- +-$/);
+  expect(lines[3]).toMatch(/^error: access_denied +\S+ \S+ +\S+ \S+ +- +-$/);
+  expect(lines[4]).toMatch(/^code received +\S+ \S+ +\S+ \S+ +\/account\?tab=keys +SplxlO…$/);
+  expect(lines).toHaveLength(5);
+  expect(run.out).not.toContain(CODE.slice(0, 7));
+});
+
+test('--json prints one object per line with every attribute, numbers as numbers', async () => {
+  const run = await results('--json');
+  expect(run.exitCode).toBe(0);
+  const records = run.out.trimEnd().split('\n').map((line) => JSON.parse(line) as TransactionRecord);
+  expect(records.map((record) => record.status)).toEqual(['pending', 'provider_error', 'code_received']);
+  expect(records[2]).toMatchObject({ code: CODE, returnTo: '/account?tab=keys', issuer: stack.issuer });
+  expect(Object.keys(records[2] ?? {}).sort()).toEqual(
+    ['bindingHash', 'code', 'codeVerifier', 'completedAt', 'createdAt', 'expiresAt', 'id', 'issuer', 'nonce', 'returnTo', 'status'].sort(),
+  );
+  expect(records[1]).toMatchObject({ error: 'access_denied', errorDescription: 'End-User aborted interaction' });
+  expect(typeof records[0]?.createdAt).toBe('number');
+});
+
+test('--table reads a table through the standard AWS configuration chain', async () => {
+  const { stdout } = await promisify(execFile)('node_modules/.bin/tsx', ['local/results.ts', '--table', stack.tableName], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...LOCAL_AWS_ENV, AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoDbEndpoint },
+  });
+  expect(stdout).toContain(`3 logins recorded in table ${stack.tableName}, newest first:`);
+  expect(stdout).toContain('SplxlO…');
+});
+
+test('a wrong flag is a usage error', async () => {
+  const run = await results('--jsn');
+  expect(run.exitCode).toBe(2);
+  expect(run.err).toContain('Usage: npm run results');
+});
+
+test('codePrefix never shows more than six characters, nor more than half of a short code', () => {
+  expect(codePrefix(CODE)).toBe('SplxlO…');
+  expect(codePrefix('abcd')).toBe('ab…');
+  expect(codePrefix('a')).toBe('…');
+});
+
+test('with the stack stopped, or a state file left by a dead process, it says nothing is running', async () => {
+  await stack.stop();
+  expect(existsSync(stateFile)).toBe(false);
+  const stopped = await results();
+  expect(stopped.exitCode).toBe(1);
+  expect(stopped.err).toContain('No local stack is running: start one with `npm start`');
+
+  const deadPid = 2 ** 22 + 1;
+  await writeFile(stateFile, JSON.stringify({ pid: deadPid, baseUrl: 'http://localhost:1', dynamoDbEndpoint: 'http://127.0.0.1:1', tableName: 't' }));
+  expect((await results()).exitCode).toBe(1);
+});
