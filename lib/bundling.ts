@@ -11,20 +11,23 @@ export const FUNCTION_ENTRIES = {
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;
 
-const stub = (name: string): string => fileURLToPath(new URL(`./bundle-stubs/${name}.ts`, import.meta.url));
+const replacement = (name: string): string => fileURLToPath(new URL(`./bundle-aliases/${name}.ts`, import.meta.url));
 
 /**
- * SDK modules the functions' DynamoDB client imports but can never run, swapped at build time for
- * stubs that throw if they ever do run (lib/bundle-stubs). Together they are over half of an
- * unaliased bundle; `npm run bench` shows the metafile breakdown and checks none of them comes back.
+ * Modules the bundled SDK imports, swapped at build time (lib/bundle-aliases). The first three the
+ * functions' DynamoDB client can never run: their stand-ins throw if they ever do. Together they
+ * were over half of each bundle; `npm run bench` shows the metafile breakdown and checks that none
+ * of them comes back.
  */
-export const SDK_ALIASES = {
+export const BUILD_ALIASES = {
   /** The default credential chain and the STS/SSO clients it carries: the client is always given Lambda's env credentials. */
-  '@aws-sdk/credential-provider-node': stub('credential-provider-node'),
+  '@aws-sdk/credential-provider-node': replacement('credential-provider-node'),
   /** Imported lazily by the protocol for event-stream payloads, which DynamoDB does not have. */
-  '@smithy/core/event-streams': stub('event-streams'),
+  '@smithy/core/event-streams': replacement('event-streams'),
   /** Endpoint discovery's LRU cache: constructed by the client, used only by commands other than PutItem/UpdateItem. */
-  '@aws-sdk/endpoint-cache': stub('endpoint-cache'),
+  '@aws-sdk/endpoint-cache': replacement('endpoint-cache'),
+  /** The same values, read from the `process` global: the built-in's ES module facade is slow to load. */
+  'node:process': replacement('node-process'),
 } as const;
 
 export const LAMBDA_BUILD = {
@@ -38,5 +41,5 @@ export const LAMBDA_BUILD = {
   /** Bundled dependencies that still `require()` a Node built-in need it inside an ES module. */
   banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
   legalComments: 'none',
-  alias: SDK_ALIASES,
+  alias: BUILD_ALIASES,
 } as const;

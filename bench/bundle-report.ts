@@ -1,0 +1,70 @@
+import type { Metafile } from 'esbuild';
+
+/**
+ * Reading a bundle's esbuild metafile: what its bytes are made of, and whether any SDK part the
+ * functions cannot use made it in.
+ */
+
+export interface Contributor {
+  /** A package, an SDK package's submodule (`@smithy/core/protocols`), or the project's own code. */
+  readonly module: string;
+  readonly bytes: number;
+}
+
+export interface UnneededPart {
+  readonly label: string;
+  readonly pattern: RegExp;
+}
+
+/**
+ * SDK parts the functions never run: DynamoDB PutItem/UpdateItem with the function's own
+ * credentials from its environment. Matched against metafile input paths (ES and CommonJS builds).
+ */
+export const UNNEEDED_SDK_PARTS: readonly UnneededPart[] = [
+  { label: 'default credential chain', pattern: /node_modules\/@aws-sdk\/credential-provider-node\// },
+  { label: 'SSO credentials and tokens', pattern: /node_modules\/@aws-sdk\/(credential-provider-sso|token-providers)\// },
+  { label: 'INI profile credentials', pattern: /node_modules\/@aws-sdk\/credential-provider-ini\// },
+  { label: 'credential_process', pattern: /node_modules\/@aws-sdk\/credential-provider-process\// },
+  { label: 'web identity token file', pattern: /node_modules\/@aws-sdk\/credential-provider-web-identity\// },
+  { label: 'container and instance metadata credentials', pattern: /node_modules\/@(aws-sdk\/credential-provider-http|smithy\/credential-provider-imds)\// },
+  { label: 'any other credential provider', pattern: /node_modules\/@aws-sdk\/credential-provider-(?!node\/|sso\/|ini\/|process\/|web-identity\/|http\/)/ },
+  { label: 'STS, SSO, SSO-OIDC and sign-in clients', pattern: /node_modules\/@aws-sdk\/nested-clients\// },
+  { label: 'other service clients', pattern: /node_modules\/@aws-sdk\/client-(?!dynamodb\/)/ },
+  {
+    // The client's constructor names DescribeEndpoints for endpoint discovery, so that one stays.
+    label: 'DynamoDB commands other than PutItem and UpdateItem',
+    pattern: /node_modules\/@aws-sdk\/client-dynamodb\/dist-(es|cjs)\/commands\/(?!(PutItem|UpdateItem|DescribeEndpoints)Command\.js$)/,
+  },
+  { label: 'event streams', pattern: /node_modules\/@smithy\/core\/dist-(es|cjs)\/submodules\/event-streams\// },
+  { label: 'endpoint discovery cache', pattern: /node_modules\/(@aws-sdk\/endpoint-cache|mnemonist|obliterator)\// },
+];
+
+export interface BundleContents {
+  readonly bytes: number;
+  readonly contributors: readonly Contributor[];
+  /** Each unneeded part found, with the bytes it adds. Empty is the goal. */
+  readonly unneeded: readonly { readonly label: string; readonly bytes: number; readonly inputs: readonly string[] }[];
+}
+
+/** `@smithy/core/dist-es/submodules/protocols/x.js` -> `@smithy/core/protocols`; project files -> `project code`. */
+function moduleOf(input: string): string {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?:dist-(?:es|cjs)\/submodules\/([^/.]+))?/.exec(input);
+  if (match === null) return 'project code';
+  const [, packageName, submodule] = match;
+  return submodule === undefined ? (packageName as string) : `${packageName}/${submodule}`;
+}
+
+/** `outputPath` is the output's key in the metafile (a build of several entry points has one per bundle). */
+export function analyzeBundle(metafile: Metafile, outputPath: string): BundleContents {
+  const output = metafile.outputs[outputPath];
+  if (output === undefined) throw new Error(`no output ${outputPath} in the metafile`);
+  const inputs = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0);
+  const byModule = new Map<string, number>();
+  for (const [path, input] of inputs) byModule.set(moduleOf(path), (byModule.get(moduleOf(path)) ?? 0) + input.bytesInOutput);
+  const contributors = [...byModule].map(([module, bytes]) => ({ module, bytes })).sort((a, b) => b.bytes - a.bytes);
+  const unneeded = UNNEEDED_SDK_PARTS.map(({ label, pattern }) => {
+    const found = inputs.filter(([path]) => pattern.test(path));
+    return { label, bytes: found.reduce((sum, [, input]) => sum + input.bytesInOutput, 0), inputs: found.map(([path]) => path) };
+  }).filter((part) => part.inputs.length > 0);
+  return { bytes: output.bytes, contributors, unneeded };
+}

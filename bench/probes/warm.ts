@@ -1,0 +1,54 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { LambdaHttpHandler } from '../../local/api-gateway-adapter.js';
+import { eventFor, handlerOf, importModule, invoke, parseSpec } from './invoke.js';
+import { reportAndExit } from './report.js';
+
+/**
+ * Warm cost of one function: after a warm-up, `count` sequential invocations in one process (one
+ * Lambda execution environment), each with its own event, built beforehand so that the timer and
+ * the CPU counter see only the handler. Run with --expose-gc: heap figures follow a full collection,
+ * taken before, halfway (outside the timed and counted parts) and after.
+ */
+const [file, specJson, countText, warmupText] = process.argv.slice(2);
+const spec = parseSpec(specJson);
+const count = Number(countText);
+const warmup = Number(warmupText);
+if (file === undefined || spec === undefined || !(count > 1) || !(warmup >= 0)) throw new Error('usage: warm <bundle> <invocation JSON> <count> <warm-up>');
+const { gc } = globalThis;
+if (gc === undefined) throw new Error('run with --expose-gc');
+const heapAfterGc = (): number => {
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
+const handler = handlerOf(await importModule(file), file);
+for (let i = 0; i < warmup; i += 1) await invoke(handler, eventFor(spec));
+
+const latenciesMs: number[] = [];
+const statusCodes: Record<string, number> = {};
+let cpuUserMicros = 0;
+let cpuSystemMicros = 0;
+
+async function measure(target: LambdaHttpHandler, events: readonly APIGatewayProxyEventV2[]): Promise<void> {
+  const before = process.cpuUsage();
+  for (const event of events) {
+    const outcome = await invoke(target, event);
+    latenciesMs.push(outcome.ms);
+    statusCodes[outcome.statusCode] = (statusCodes[outcome.statusCode] ?? 0) + 1;
+  }
+  const cpu = process.cpuUsage(before);
+  cpuUserMicros += cpu.user;
+  cpuSystemMicros += cpu.system;
+}
+
+const half = Math.floor(count / 2);
+const firstHalf = Array.from({ length: half }, () => eventFor(spec));
+const secondHalf = Array.from({ length: count - half }, () => eventFor(spec));
+// Both halves' events stay referenced throughout, so every heap figure includes them alike.
+const heapBeforeBytes = heapAfterGc();
+await measure(handler, firstHalf);
+const heapHalfwayBytes = heapAfterGc();
+await measure(handler, secondHalf);
+const heapAfterBytes = heapAfterGc();
+
+await reportAndExit({ kind: 'warm', latenciesMs, cpuUserMicros, cpuSystemMicros, heapBeforeBytes, heapHalfwayBytes, heapAfterBytes, statusCodes });

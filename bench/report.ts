@@ -1,0 +1,198 @@
+import type { FunctionName } from '../lib/bundling.js';
+import type { Variant } from './build.js';
+import type { BundleContents } from './bundle-report.js';
+import type { ColdSummary, WarmSummary } from './measure.js';
+import { PRICES_USD, type FlowCost } from './prices.js';
+import type { FunctionSettings } from './stack-settings.js';
+import type { ThroughputResult } from './throughput.js';
+
+export interface FunctionResult {
+  readonly variant: Variant;
+  readonly name: FunctionName;
+  readonly bundle: BundleContents;
+  readonly cold: ColdSummary;
+  readonly warm: WarmSummary;
+  readonly throughput: ThroughputResult;
+}
+
+export interface TargetCheck {
+  readonly label: string;
+  readonly value: string;
+  readonly target: string;
+  readonly met: boolean;
+}
+
+export interface BenchResults {
+  readonly generatedAt: string;
+  readonly machine: {
+    readonly cpuModel: string;
+    readonly cpus: number;
+    readonly node: string;
+    readonly platform: string;
+    /** One-minute load average before and after: other work on the machine skews every figure. */
+    readonly loadAverageStart: number;
+    readonly loadAverageEnd: number;
+  };
+  readonly deployed: FunctionSettings;
+  readonly method: {
+    readonly coldRuns: number;
+    readonly warmInvocations: number;
+    readonly warmUpInvocations: number;
+    readonly load: { readonly connections: number; readonly rounds: number; readonly secondsPerRound: number; readonly warmupSeconds: number };
+  };
+  readonly emptyModuleImportP50Ms: number;
+  readonly functions: readonly FunctionResult[];
+  /** A bare HTTP round trip to the stub through the same warm loop: the machine's floor. */
+  readonly loopbackFloor: WarmSummary;
+  /** The login handler with its DynamoDB write replaced by a no-op: the project's own code alone. */
+  readonly loginWithoutStore: { readonly warm: WarmSummary; readonly throughput: ThroughputResult };
+  readonly expressLogin: ThroughputResult;
+  readonly cost: Readonly<Record<Variant, { readonly billedMsPerFlow: number; readonly perMillionFlows: FlowCost; readonly perMillionColdStartsUsd: number }>>;
+  readonly targets: readonly TargetCheck[];
+}
+
+const KIB = 1024;
+const fixed = (value: number, digits = 1): string => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const kib = (bytes: number): string => `${fixed(bytes / KIB)} KB`;
+const ms = (value: number, digits = 2): string => `${fixed(value, digits)} ms`;
+const usd = (value: number): string => `$${fixed(value, 4)}`;
+const micros = (value: number | undefined): string => (value === undefined ? '–' : `${fixed(value, 0)} µs`);
+/** The baseline's figure over this project's: above 1 means the baseline is bigger, slower or costlier. */
+const ratio = (baseline: number, ours: number): string => `${fixed(baseline / ours)}×`;
+
+function find(results: BenchResults, variant: Variant, name: FunctionName): FunctionResult {
+  const found = results.functions.find((result) => result.variant === variant && result.name === name);
+  if (found === undefined) throw new Error(`no results for ${variant} ${name}`);
+  return found;
+}
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [row(header), row(header.map(() => '---')), ...rows.map(row)].join('\n');
+}
+
+/** The side-by-side table: this project's two functions and the naive bundles of the same code, with ratios. */
+function functionsTable(results: BenchResults): string {
+  const names: readonly FunctionName[] = ['login', 'callback'];
+  const ours = names.map((name) => find(results, 'optimized', name));
+  const naive = names.map((name) => find(results, 'naive', name));
+  const metric = (label: string, format: (result: FunctionResult) => string, value?: (result: FunctionResult) => number): string[] => [
+    label,
+    ...ours.map(format),
+    ...naive.map((result, i) => {
+      const mine = ours[i];
+      return value === undefined || mine === undefined ? format(result) : `${format(result)} (${ratio(value(result), value(mine))})`;
+    }),
+  ];
+  return table(
+    ['', 'login', 'callback', 'login, naive bundle (a)', 'callback, naive bundle (a)'],
+    [
+      metric('Bundle size (minified ESM / unminified CJS)', (r) => kib(r.bundle.bytes), (r) => r.bundle.bytes),
+      metric('Unneeded SDK parts bundled', (r) => (r.bundle.unneeded.length === 0 ? 'none' : `${r.bundle.unneeded.length} (${kib(r.bundle.unneeded.reduce((sum, part) => sum + part.bytes, 0))})`)),
+      metric('Cold init over empty module, p50 / p90', (r) => `${ms(r.cold.extraP50Ms, 1)} / ${ms(r.cold.extraP90Ms, 1)}`, (r) => r.cold.extraP50Ms),
+      metric('First invocation after init, p50', (r) => ms(r.cold.firstInvocationP50Ms, 1), (r) => r.cold.firstInvocationP50Ms),
+      metric('Warm invocation p50 / p99', (r) => `${ms(r.warm.p50Ms)} / ${ms(r.warm.p99Ms)}`, (r) => r.warm.p50Ms),
+      metric('CPU per warm invocation (all threads, GC included)', (r) => `${fixed(r.warm.cpuMicrosPerInvocation, 0)} µs`, (r) => r.warm.cpuMicrosPerInvocation),
+      metric(`TCP connections over ${results.method.warmInvocations.toLocaleString('en-US')} invocations`, (r) => String(r.warm.tcpConnections)),
+      metric('Heap growth over those invocations (over their second half)', (r) => `${kib(r.warm.heapGrowthBytes)} (${kib(r.warm.heapGrowthSecondHalfBytes)})`),
+      metric('Through the adapter: req/s (p50 / p99 latency)', (r) => `${fixed(r.throughput.requestsPerSecond, 0)} (${ms(r.throughput.latencyP50Ms, 1)} / ${ms(r.throughput.latencyP99Ms, 1)})`, (r) => 1 / r.throughput.requestsPerSecond),
+      metric('Through the adapter: server CPU per request', (r) => micros(r.throughput.cpuMicrosPerRequest.server), (r) => r.throughput.cpuMicrosPerRequest.server ?? 0),
+    ],
+  );
+}
+
+function loginComparisonTable(results: BenchResults): string {
+  const ours = find(results, 'optimized', 'login').throughput;
+  const express = results.expressLogin;
+  const line = (label: string, result: ThroughputResult): string[] => [
+    label,
+    fixed(result.requestsPerSecond, 0),
+    ms(result.latencyP50Ms, 1),
+    ms(result.latencyP99Ms, 1),
+    micros(result.cpuMicrosPerRequest.server),
+    micros(result.cpuMicrosPerRequest.dynamoDbStub),
+  ];
+  return table(
+    ['GET /login', 'req/s', 'latency p50', 'latency p99', 'server CPU per request', 'DynamoDB stub CPU per request'],
+    [
+      line('This project: adapter + login bundle, one DynamoDB write each', ours),
+      line('The same login with its write skipped (adapter + handler alone)', results.loginWithoutStore.throughput),
+      line('Express + express-openid-connect (b): state in an encrypted cookie, no write', express),
+      ['Ratio, this project / (b)', `${fixed(ours.requestsPerSecond / express.requestsPerSecond, 2)}×`, '', '', `${fixed((ours.cpuMicrosPerRequest.server ?? 0) / (express.cpuMicrosPerRequest.server ?? 1), 2)}×`, ''],
+    ],
+  );
+}
+
+function costTable(results: BenchResults): string {
+  const { optimized, naive } = results.cost;
+  const line = (label: string, pick: (cost: FlowCost) => number): string[] => [label, usd(pick(optimized.perMillionFlows)), usd(pick(naive.perMillionFlows))];
+  return table(
+    ['Per million login + callback flows', 'This project', 'Naive bundle (a)'],
+    [
+      line(`HTTP API (2 requests × $${PRICES_USD.httpApiPerMillionRequests}/M)`, (c) => c.apiGatewayUsd),
+      line(`Lambda requests (2 × $${PRICES_USD.lambdaPerMillionRequests}/M)`, (c) => c.lambdaRequestsUsd),
+      [
+        `Lambda duration (${results.deployed.memoryMb} MB ${results.deployed.architecture}; billed ms per flow: ${fixed(optimized.billedMsPerFlow, 2)} vs ${fixed(naive.billedMsPerFlow, 2)})`,
+        usd(optimized.perMillionFlows.lambdaDurationUsd),
+        usd(naive.perMillionFlows.lambdaDurationUsd),
+      ],
+      line(`DynamoDB (2 writes × $${PRICES_USD.dynamoDbPerMillionWriteUnits}/M)`, (c) => c.dynamoDbUsd),
+      line('**Total**', (c) => c.totalUsd),
+      ['Per million cold starts of both functions: the bundles\' own init (p50), which Lambda bills', usd(optimized.perMillionColdStartsUsd), usd(naive.perMillionColdStartsUsd)],
+    ],
+  );
+}
+
+function contributorsTable(results: BenchResults): string {
+  const login = find(results, 'optimized', 'login').bundle;
+  const callback = find(results, 'optimized', 'callback').bundle;
+  const top = login.contributors.slice(0, 10);
+  return table(
+    ['Top contributors (esbuild metafile)', 'login', 'callback'],
+    top.map((contributor) => [
+      contributor.module,
+      kib(contributor.bytes),
+      kib(callback.contributors.find((other) => other.module === contributor.module)?.bytes ?? 0),
+    ]),
+  );
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const { machine, deployed, method } = results;
+  const floor = results.loopbackFloor;
+  return [
+    `## Performance`,
+    '',
+    `Measured by \`npm run bench\` on ${results.generatedAt.slice(0, 10)}: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node} (${machine.platform}), ` +
+      `load average ${fixed(machine.loadAverageStart, 2)} before and ${fixed(machine.loadAverageEnd, 2)} after. ` +
+      `Deployed functions: ${deployed.runtime}, ${deployed.architecture}, ${deployed.memoryMb} MB (read from the synthesized stack). ` +
+      `Sizes in KB of 1,024 bytes, as esbuild and \`cdk synth\` print them.`,
+    '',
+    functionsTable(results),
+    '',
+    'Ratios in brackets compare the naive bundle with this project: above 1× means the naive bundle is bigger, slower or costlier.',
+    '',
+    `Cold init: ${method.coldRuns} fresh Node processes per bundle, each importing it (which builds the DynamoDB client) and then making one invocation; ` +
+      `the empty module's import took ${ms(results.emptyModuleImportP50Ms, 2)} (p50). ` +
+      `Warm: ${method.warmInvocations.toLocaleString('en-US')} sequential invocations per function after ${method.warmUpInvocations} warm-up ones, ` +
+      `against a loopback DynamoDB stub in its own process (real SDK path: serialize, sign, send, parse). ` +
+      `A bare HTTP round trip to that stub through the same loop takes ${ms(floor.p50Ms)} p50 / ${ms(floor.p99Ms)} p99 and ${micros(floor.cpuMicrosPerInvocation)} of CPU on this machine; ` +
+      `the login handler with its write skipped takes ${ms(results.loginWithoutStore.warm.p50Ms)} p50 and ${micros(results.loginWithoutStore.warm.cpuMicrosPerInvocation)}: the rest of a login is the write through the AWS SDK. ` +
+      `Throughput: autocannon, ${method.load.connections} connections, ${method.load.rounds} runs of ${method.load.secondsPerRound} s per target taken in turns, after ${method.load.warmupSeconds} s of warm-up each.`,
+    '',
+    loginComparisonTable(results),
+    '',
+    costTable(results),
+    '',
+    contributorsTable(results),
+    '',
+    table(
+      ['Check', 'Measured', 'Target', 'Met'],
+      results.targets.map((check) => [check.label, check.value, check.target, check.met ? 'yes' : '**no**']),
+    ),
+    '',
+  ].join('\n');
+}

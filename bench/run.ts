@@ -1,0 +1,290 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BINDING_COOKIE_NAME } from '../lambdas/core/binding.js';
+import { randomToken } from '../lambdas/core/encoding.js';
+import { CALLBACK_ROUTE } from '../lambdas/callback/app.js';
+import { LOGIN_ROUTE } from '../lambdas/login/app.js';
+import type { FunctionName } from '../lib/bundling.js';
+import { FUNCTION_NAMES, buildBundles, buildProbes, type Bundles, type Probes, type Variant } from './build.js';
+import { ServiceGroup, startStubService, type StubService } from './child.js';
+import {
+  COLD_RUNS,
+  WARM_INVOCATIONS,
+  WARM_UP_INVOCATIONS,
+  measureColdStarts,
+  measureWarm,
+  summarizeColdStarts,
+  type ColdSummary,
+  type WarmSummary,
+} from './measure.js';
+import { costPerMillionColdStarts, costPerMillionFlows } from './prices.js';
+import type { ColdReport, InvocationSpec } from './probes/messages.js';
+import { renderMarkdown, type BenchResults, type FunctionResult, type TargetCheck } from './report.js';
+import { readFunctionSettings, type FunctionSettings } from './stack-settings.js';
+import { median } from './stats.js';
+import { LOAD, measureThroughput, type LoadTarget, type ThroughputResult } from './throughput.js';
+
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+const TABLE_NAME = 'bench-transactions';
+const SERVICE_TIMEOUT_MS = 30_000;
+const VARIANTS: readonly Variant[] = ['optimized', 'naive'];
+const EXPECTED_STATUS: Record<FunctionName, number> = { login: 302, callback: 303 };
+
+/** The issue's targets; sizes in KB of 1,024 bytes, as esbuild and cdk synth report them. */
+const TARGETS = { bundleBytes: 180 * 1024, coldExtraP50Ms: 60, warmP50Ms: 2, warmP99Ms: 5 } as const;
+
+function progress(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+/**
+ * The environment Lambda gives a function, with the stack's settings, pointed at the stub. The
+ * credentials are placeholders: the stub checks the SigV4 header's shape, not the key.
+ */
+function functionEnvironment(endpoint: string, deployed: FunctionSettings): Record<string, string> {
+  return {
+    ISSUER_URL: 'https://tenant.example.test/',
+    CLIENT_ID: 'bench-client',
+    BASE_URL: 'https://login.example.test',
+    TABLE_NAME,
+    DYNAMODB_ENDPOINT: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'ASIABENCHEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
+    AWS_SESSION_TOKEN: 'bench-session-token',
+    AWS_EXECUTION_ENV: `AWS_Lambda_${deployed.runtime}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(deployed.memoryMb),
+    // Lambda runs Node 24; on an older local Node the SDK would print a warning the functions never print.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+/**
+ * What each function is invoked with. The stub answers every well-formed write with success, so a
+ * callback only needs a well-formed state, code and binding cookie to take the full success path.
+ */
+function invocations(): Record<FunctionName, InvocationSpec> {
+  return {
+    login: { routeKey: LOGIN_ROUTE, rawQueryString: 'returnTo=%2Fdashboard' },
+    callback: {
+      routeKey: CALLBACK_ROUTE,
+      rawQueryString: `code=bench-authorization-code&state=${randomToken()}`,
+      cookieHeader: `${BINDING_COOKIE_NAME}=${randomToken()}`,
+    },
+  };
+}
+
+/** What every timed phase works with. */
+interface Context {
+  readonly probes: Probes;
+  readonly bundles: Bundles;
+  readonly specs: Record<FunctionName, InvocationSpec>;
+  /** Each function's environment, pointed at the stub. */
+  readonly env: Record<string, string>;
+  readonly stub: StubService;
+}
+
+const keyOf = (variant: Variant, name: FunctionName): string => `${variant}/${name}`;
+
+function required<T>(map: ReadonlyMap<string, T>, key: string): T {
+  const value = map.get(key);
+  if (value === undefined) throw new Error(`no result for ${key}`);
+  return value;
+}
+
+/** Cold starts of every bundle and of the empty module, interleaved round by round. */
+async function coldStarts({ probes, bundles, specs, env }: Context) {
+  progress(`cold starts: ${COLD_RUNS} rounds`);
+  const cold = await measureColdStarts(
+    probes,
+    [
+      { key: 'empty', file: probes.emptyModule },
+      ...VARIANTS.flatMap((variant) => FUNCTION_NAMES.map((name) => ({ key: keyOf(variant, name), file: bundles[variant][name].file, firstInvocation: specs[name] }))),
+    ],
+    env,
+    COLD_RUNS,
+  );
+  const empty: readonly ColdReport[] = required(cold, 'empty');
+  const summaries = new Map<string, ColdSummary>();
+  for (const variant of VARIANTS) {
+    for (const name of FUNCTION_NAMES) {
+      const summary = summarizeColdStarts(required(cold, keyOf(variant, name)), empty);
+      if (summary.firstInvocationStatusCodes.some((code) => code !== EXPECTED_STATUS[name])) {
+        throw new Error(`${variant} ${name}: first invocations answered ${summary.firstInvocationStatusCodes.join(', ')}`);
+      }
+      summaries.set(keyOf(variant, name), summary);
+    }
+  }
+  return { summaries, emptyImportP50Ms: median(empty.map((report) => report.importMs)) };
+}
+
+const pathOf = (spec: InvocationSpec): string => `${spec.routeKey.split(' ')[1] ?? '/'}?${spec.rawQueryString}`;
+
+/**
+ * Both variants' functions behind the adapter, the login with its write skipped, and the Express
+ * baseline: all running while autocannon takes them in turns.
+ */
+async function throughputs({ probes, bundles, specs, env, stub }: Context) {
+  progress(`throughput: ${LOAD.rounds} runs of ${LOAD.secondsPerRound} s per target, in turns`);
+  const services = new ServiceGroup();
+  try {
+    const targets: LoadTarget[] = [];
+    for (const variant of VARIANTS) {
+      const adapter = await services.start(probes.scripts['adapter-server'], {
+        args: FUNCTION_NAMES.map((name) => `${specs[name].routeKey}=${bundles[variant][name].file}`),
+        env,
+        timeoutMs: SERVICE_TIMEOUT_MS,
+      });
+      for (const name of FUNCTION_NAMES) {
+        const spec = specs[name];
+        targets.push({
+          key: keyOf(variant, name),
+          url: `http://127.0.0.1:${adapter.port}${pathOf(spec)}`,
+          ...(spec.cookieHeader === undefined ? {} : { headers: { cookie: spec.cookieHeader } }),
+          expectedStatus: EXPECTED_STATUS[name],
+          cpuMeters: { server: adapter.cpuMicros, dynamoDbStub: stub.cpuMicros },
+        });
+      }
+    }
+    const withoutStore = await services.start(probes.scripts['adapter-server'], {
+      args: [`${specs.login.routeKey}=${probes.scripts['login-without-store']}`],
+      env,
+      timeoutMs: SERVICE_TIMEOUT_MS,
+    });
+    targets.push({ key: 'login-without-store', url: `http://127.0.0.1:${withoutStore.port}${pathOf(specs.login)}`, expectedStatus: 302, cpuMeters: { server: withoutStore.cpuMicros } });
+    const express = await services.start(probes.scripts['express-server'], { env: {}, timeoutMs: SERVICE_TIMEOUT_MS });
+    targets.push({ key: 'express/login', url: `http://127.0.0.1:${express.port}/login`, expectedStatus: 302, cpuMeters: { server: express.cpuMicros } });
+    return await measureThroughput(targets);
+  } finally {
+    await services.stopAll();
+  }
+}
+
+async function warmRuns({ probes, bundles, specs, env, stub }: Context) {
+  const summaries = new Map<string, WarmSummary>();
+  for (const variant of VARIANTS) {
+    for (const name of FUNCTION_NAMES) {
+      progress(`warm: ${variant} ${name}, ${WARM_INVOCATIONS} invocations`);
+      const warm = await measureWarm(probes, bundles[variant][name].file, specs[name], env, stub);
+      if (Object.keys(warm.statusCodes).some((code) => Number(code) !== EXPECTED_STATUS[name]) || warm.stubRejected > 0) {
+        throw new Error(`${variant} ${name}: unexpected responses ${JSON.stringify(warm.statusCodes)}, ${warm.stubRejected} rejected by the stub`);
+      }
+      summaries.set(keyOf(variant, name), warm);
+    }
+  }
+  progress('warm: bare loopback round trip (the floor), and the login without its write');
+  const floor = await measureWarm(probes, probes.scripts['loopback-handler'], { routeKey: 'GET /ping', rawQueryString: '' }, env, stub);
+  const withoutStore = await measureWarm(probes, probes.scripts['login-without-store'], specs.login, env, stub);
+  return { summaries, floor, withoutStore };
+}
+
+/** Every timed phase, one after another, against one DynamoDB stub process. */
+async function measureAll(probes: Probes, bundles: Bundles, specs: Record<FunctionName, InvocationSpec>, deployed: FunctionSettings) {
+  const stub = await startStubService(probes.scripts['dynamodb-stub'], { args: [TABLE_NAME], env: {}, timeoutMs: SERVICE_TIMEOUT_MS });
+  try {
+    const context: Context = { probes, bundles, specs, env: functionEnvironment(`http://127.0.0.1:${stub.port}`, deployed), stub };
+    return { cold: await coldStarts(context), throughput: await throughputs(context), warm: await warmRuns(context) };
+  } finally {
+    await stub.stop();
+  }
+}
+
+function checkTargets(functions: readonly FunctionResult[], expressLogin: ThroughputResult): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const { variant, name, bundle, cold, warm, throughput } of functions) {
+    if (variant !== 'optimized') continue;
+    checks.push(
+      { label: `${name}: bundle size`, value: `${(bundle.bytes / 1024).toFixed(1)} KB`, target: '≤ 180 KB', met: bundle.bytes <= TARGETS.bundleBytes },
+      { label: `${name}: unneeded SDK parts`, value: bundle.unneeded.map((part) => part.label).join(', ') || 'none', target: 'none', met: bundle.unneeded.length === 0 },
+      { label: `${name}: cold init over empty, p50`, value: `${cold.extraP50Ms.toFixed(1)} ms`, target: '≤ 60 ms', met: cold.extraP50Ms <= TARGETS.coldExtraP50Ms },
+      { label: `${name}: warm p50`, value: `${warm.p50Ms.toFixed(2)} ms`, target: '≤ 2 ms', met: warm.p50Ms <= TARGETS.warmP50Ms },
+      { label: `${name}: warm p99`, value: `${warm.p99Ms.toFixed(2)} ms`, target: '≤ 5 ms', met: warm.p99Ms <= TARGETS.warmP99Ms },
+      { label: `${name}: TCP connections, warm`, value: String(warm.tcpConnections), target: '1', met: warm.tcpConnections === 1 },
+    );
+    if (name === 'login') {
+      checks.push({
+        label: 'login: req/s through the adapter vs express-openid-connect',
+        value: `${throughput.requestsPerSecond.toFixed(0)} vs ${expressLogin.requestsPerSecond.toFixed(0)}`,
+        target: '≥ 1×',
+        met: throughput.requestsPerSecond >= expressLogin.requestsPerSecond,
+      });
+    }
+  }
+  return checks;
+}
+
+function costs(functions: readonly FunctionResult[], deployed: FunctionSettings): BenchResults['cost'] {
+  const costOf = (variant: Variant) => {
+    const ofVariant = functions.filter((result) => result.variant === variant);
+    const billedMsPerFlow = ofVariant.reduce((sum, result) => sum + result.warm.meanBilledMs, 0);
+    return {
+      billedMsPerFlow,
+      perMillionFlows: costPerMillionFlows(billedMsPerFlow, deployed.memoryMb),
+      perMillionColdStartsUsd: ofVariant.reduce((sum, result) => sum + costPerMillionColdStarts(result.cold.importP50Ms, deployed.memoryMb), 0),
+    };
+  };
+  return { optimized: costOf('optimized'), naive: costOf('naive') };
+}
+
+async function main(): Promise<void> {
+  const loadAverageStart = loadavg()[0] ?? 0;
+  if (loadAverageStart > 0.5) progress(`load average is ${loadAverageStart.toFixed(2)}: other work on this machine will skew the figures`);
+  progress('reading the deployed settings from the stack');
+  const deployed = await readFunctionSettings();
+  progress('building bundles and probes');
+  const [bundles, probes] = await Promise.all([buildBundles(), buildProbes()]);
+  const specs = invocations();
+
+  const measured = await measureAll(probes, bundles, specs, deployed);
+  const functions: FunctionResult[] = VARIANTS.flatMap((variant) =>
+    FUNCTION_NAMES.map((name) => {
+      const key = keyOf(variant, name);
+      return {
+        variant,
+        name,
+        bundle: bundles[variant][name].contents,
+        cold: required(measured.cold.summaries, key),
+        warm: required(measured.warm.summaries, key),
+        throughput: required(measured.throughput, key),
+      };
+    }),
+  );
+  const expressLogin = required(measured.throughput, 'express/login');
+  const cpu = cpus()[0];
+  const results: BenchResults = {
+    generatedAt: new Date().toISOString(),
+    machine: {
+      cpuModel: cpu?.model.trim() ?? 'unknown',
+      cpus: cpus().length,
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      loadAverageStart,
+      loadAverageEnd: loadavg()[0] ?? 0,
+    },
+    deployed,
+    method: {
+      coldRuns: COLD_RUNS,
+      warmInvocations: WARM_INVOCATIONS,
+      warmUpInvocations: WARM_UP_INVOCATIONS,
+      load: { connections: LOAD.connections, rounds: LOAD.rounds, secondsPerRound: LOAD.secondsPerRound, warmupSeconds: LOAD.warmupSeconds },
+    },
+    emptyModuleImportP50Ms: measured.cold.emptyImportP50Ms,
+    functions,
+    loopbackFloor: measured.warm.floor,
+    loginWithoutStore: { warm: measured.warm.withoutStore, throughput: required(measured.throughput, 'login-without-store') },
+    expressLogin,
+    cost: costs(functions, deployed),
+    targets: checkTargets(functions, expressLogin),
+  };
+
+  const markdown = renderMarkdown(results);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await writeFile(join(RESULTS_DIR, 'latest.md'), markdown);
+  await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(markdown);
+  progress(`written to ${join(RESULTS_DIR, 'latest.md')} and latest.json`);
+}
+
+await main();

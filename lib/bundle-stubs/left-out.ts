@@ -1,7 +1,0 @@
-/**
- * The error every stub in this folder throws if the SDK ever reaches code the build left out: a
- * loud failure naming the module, rather than a silent change of behaviour after an SDK upgrade.
- */
-export function leftOut(module: string, why: string): never {
-  throw new Error(`${module} is not bundled into the login-flow functions (${why}); see lib/bundling.ts`);
-}
