@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { callbackQuery, createTestFlow, TEST_BASE_URL, TEST_ISSUER, type TestFlow } from '../support/flow.js';
+import { loadOpenRedirects } from '../support/open-redirects.js';
 import { mapConcurrent } from './support/concurrency.js';
 import { reportFigures } from './support/figures.js';
 
@@ -9,11 +8,10 @@ import { reportFigures } from './support/figures.js';
  * callback. Every known bypass payload goes through the whole flow, and the final 303 never leaves
  * the base URL's origin.
  */
-const PAYLOAD_FILE = fileURLToPath(new URL('../../../shared/data/openredirects.txt', import.meta.url));
 const ORIGIN = new URL(TEST_BASE_URL).origin;
 const CONCURRENCY = 16;
 
-const payloads = [...new Set(readFileSync(PAYLOAD_FILE, 'utf8').split(/\r?\n/).filter((line) => line !== ''))];
+const payloads = [...new Set(loadOpenRedirects().filter((line) => line !== ''))];
 
 let flow: TestFlow;
 

@@ -121,11 +121,13 @@ test('frozen mid-run: in-flight requests answer 503 with Retry-After in time, no
   ];
   for (const code of completedCodes) expect(byCode.get(code)).toHaveLength(1);
 
-  // The user retries a callback that got 503: it completes, or its write had landed after all (409);
-  // either way the code recorded is that user's.
+  // The user retries a callback that got 503: it completes, or its write had landed after all and
+  // the page says so (409, "already finished", not "already used"); either way the code recorded is
+  // that user's.
   const retried = waiting.filter((_, index) => callbacks[index]?.status === 503);
   const retries = await Promise.all(retried.map(callbackFor));
   for (const retry of retries) expect([303, 409]).toContain(retry.status);
+  for (const retry of retries.filter((answer) => answer.status === 409)) expect(retry.body).toContain('already finished');
   const recorded = itemsByCode(await settledItems());
   for (const login of retried) expect(recorded.get(login.code)).toHaveLength(1);
 
