@@ -69,7 +69,10 @@ async function waitUntilReady(endpoint: string, child: ChildProcess): Promise<vo
   const deadline = Date.now() + READY_TIMEOUT_MS;
   try {
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited early with code ${child.exitCode}`);
+      if (child.pid === undefined) throw new Error('DynamoDB Local could not be started');
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`DynamoDB Local exited early (${child.signalCode ?? `code ${child.exitCode}`})`);
+      }
       try {
         await client.send(new ListTablesCommand({}));
         return;
@@ -108,6 +111,9 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
     ],
     { stdio: 'ignore', env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } },
   );
+  // A spawn failure leaves no pid: the readiness check reports it, instead of an unhandled
+  // 'error' event crashing this process.
+  child.once('error', () => undefined);
   const endpoint = `http://127.0.0.1:${port}`;
   // Java would outlive a Node process that dies without calling stop().
   const killOnExit = (): void => {
@@ -118,7 +124,7 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
     process.removeListener('exit', killOnExit);
   });
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await exited;

@@ -184,7 +184,10 @@ async function startFunction(
   createInterface({ input: worker.stdout }).on('line', (line) => onLog?.(name, line));
   const pending = new Map<number, { resolve: (result: APIGatewayProxyStructuredResultV2) => void; reject: (error: Error) => void }>();
   let nextId = 0;
+  // Once the worker is gone, later requests fail at once instead of waiting on a dead thread.
+  let failure: Error | undefined;
   const failAll = (error: Error): void => {
+    failure = error;
     for (const invocation of pending.values()) invocation.reject(error);
     pending.clear();
   };
@@ -219,6 +222,10 @@ async function startFunction(
   return {
     handler: (event) =>
       new Promise((resolve, reject) => {
+        if (failure !== undefined) {
+          reject(failure);
+          return;
+        }
         const id = nextId++;
         pending.set(id, { resolve, reject });
         worker.postMessage({ id, event } satisfies Invocation);
@@ -255,7 +262,7 @@ function functionEnvironment(config: FlowConfig, tableName: string, dynamoDbEndp
     [TABLE_NAME_ENV]: tableName,
     DYNAMODB_ENDPOINT: dynamoDbEndpoint,
     ...LOCAL_AWS_ENV,
-    // Lambda runs Node 22+; the SDK's warning about this machine's Node 20 says nothing about the functions.
+    // Lambda runs Node 24; the SDK's warning about this machine's Node 20 says nothing about the functions.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
@@ -349,7 +356,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stop,
     };
   } catch (error) {
-    await stop();
+    // The start-up failure is what the user needs to see, not a secondary failure to clean up after it.
+    await stop().catch(() => undefined);
     throw error;
   }
 }

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   };
   // Installed before starting: a signal mid-start must still stop Java, not orphan it.
   const onSignal = (signal: NodeJS.Signals): void => {
-    // Ctrl-C reaches this process twice (from the terminal and relayed by tsx); stopping takes a few seconds at most.
+    // Ctrl-C can arrive twice (from the terminal and forwarded by npm); stopping takes a few seconds at most.
     if (stopRequested) return;
     stopRequested = true;
     console.log(`${signal}: stopping`);

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import {
   CallbackError,
   classifyRefusedConsume,
+  providerErrorLabel,
   validateAuthorizationResponse,
   type AuthorizationResponse,
   type CallbackRejection,
@@ -108,7 +109,7 @@ export function createCallbackHandler(deps: FlowDependencies): (event: APIGatewa
           link: { href: startOver, label: 'Try again' },
         }),
         outcome: 'provider_error',
-        reason: response.error,
+        reason: providerErrorLabel(response.error),
         metric: Metric.providerErrors,
       };
     }

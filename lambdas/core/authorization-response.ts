@@ -46,6 +46,34 @@ export type AuthorizationResponse =
       readonly errorDescription: string | undefined;
     };
 
+/**
+ * The error codes of RFC 6749 §4.1.2.1 and OIDC Core §3.1.2.6. A provider's `error` is free text
+ * to us: anything else is labelled `other` in logs and metrics, so a forged value can neither put
+ * attacker-chosen text in the logs nor mint a new metric dimension per request.
+ */
+const KNOWN_PROVIDER_ERRORS = new Set([
+  'invalid_request',
+  'unauthorized_client',
+  'access_denied',
+  'unsupported_response_type',
+  'invalid_scope',
+  'server_error',
+  'temporarily_unavailable',
+  'interaction_required',
+  'login_required',
+  'account_selection_required',
+  'consent_required',
+  'invalid_request_uri',
+  'invalid_request_object',
+  'request_not_supported',
+  'request_uri_not_supported',
+  'registration_not_supported',
+]);
+
+export function providerErrorLabel(error: string): string {
+  return KNOWN_PROVIDER_ERRORS.has(error) ? error : 'other';
+}
+
 function queryOrReject(rawQueryString: string | undefined): ReadonlyMap<string, string> {
   try {
     return parseQuery(rawQueryString);

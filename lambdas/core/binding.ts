@@ -10,17 +10,15 @@ export const BINDING_COOKIE_NAME = '__Host-login-binding';
 export interface BrowserBinding {
   readonly secret: string;
   readonly hash: string;
-  /** False when the browser already held a valid secret, which is reused so parallel tabs keep working. */
-  readonly isNew: boolean;
 }
 
 /** Reuses the browser's secret when it has a well-formed one, so several logins can run at once. */
 export function bindBrowser(existingSecret: string | undefined): BrowserBinding {
   if (existingSecret !== undefined && isRandomToken(existingSecret)) {
-    return { secret: existingSecret, hash: hashBindingSecret(existingSecret), isNew: false };
+    return { secret: existingSecret, hash: hashBindingSecret(existingSecret) };
   }
   const secret = randomToken();
-  return { secret, hash: hashBindingSecret(secret), isNew: true };
+  return { secret, hash: hashBindingSecret(secret) };
 }
 
 export function hashBindingSecret(secret: string): string {

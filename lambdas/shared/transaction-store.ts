@@ -88,7 +88,8 @@ export function createTransactionStore(client: DynamoDBClient, tableName: string
           }),
         );
       } catch (error) {
-        // A collision of 256-bit random ids means a broken RNG, never a retryable condition.
+        // Only a store failure can land here: a collision of 256-bit random ids would mean a broken
+        // RNG, and a fresh login (what the 503 page offers) draws a new state anyway.
         throw storeFault(error);
       }
     },
@@ -131,7 +132,8 @@ export function createTransactionStore(client: DynamoDBClient, tableName: string
           new UpdateItemCommand({
             TableName: tableName,
             Key: { [TABLE_PARTITION_KEY]: { S: request.transactionId } },
-            // Expiry is enforced here, not by TTL: expired items can linger for days (RFC 9700 §4.2.4).
+            // Expiry is enforced here, not by TTL: DynamoDB deletes expired items lazily, often days
+            // later, and serves them until then (developer guide, "Working with expired items").
             ConditionExpression: '#status = :pending AND #expiresAt > :now AND #bindingHash = :bindingHash',
             UpdateExpression: `SET ${assignments.join(', ')}`,
             ExpressionAttributeNames: names,

@@ -134,12 +134,12 @@ describe('createAuthorizationRequest', () => {
       expiresAt: Math.floor(NOW_MS / 1000) + 300,
     });
     expect(transaction.id).not.toBe(state);
-    expect(binding).toEqual({ secret, hash: hashBindingSecret(secret), isNew: false });
+    expect(binding).toEqual({ secret, hash: hashBindingSecret(secret) });
   });
 
   test('a browser without a valid secret gets a new binding', () => {
     const { binding, transaction } = createAuthorizationRequest(testConfig(), NO_EXTRAS, 'not-a-secret', NOW_MS);
-    expect(binding.isNew).toBe(true);
+    expect(binding.secret).not.toBe('not-a-secret');
     expect(transaction.bindingHash).toBe(hashBindingSecret(binding.secret));
   });
 

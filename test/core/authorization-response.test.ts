@@ -3,6 +3,7 @@ import {
   CallbackError,
   MAX_CODE_LENGTH,
   classifyRefusedConsume,
+  providerErrorLabel,
   validateAuthorizationResponse,
   type CallbackRejection,
   type StoredTransactionState,
@@ -174,5 +175,15 @@ describe('classifyRefusedConsume', () => {
     expect(classifyRefusedConsume(completed, secret, NOW, 'other-code')).toBe('already_used');
     expect(classifyRefusedConsume(completed, secret, NOW)).toBe('already_used');
     expect(classifyRefusedConsume(completed, randomToken(), NOW, 'recorded-code')).toBe('binding_mismatch');
+  });
+});
+
+describe('providerErrorLabel', () => {
+  test.each(['access_denied', 'login_required', 'consent_required', 'server_error', 'temporarily_unavailable'])('%s is a known code, kept', (code) => {
+    expect(providerErrorLabel(code)).toBe(code);
+  });
+
+  test.each(['made_up', 'ACCESS_DENIED', 'access_denied ', 'x'.repeat(128)])('%s is labelled other, so logs and metric dimensions stay a fixed set', (code) => {
+    expect(providerErrorLabel(code)).toBe('other');
   });
 });

@@ -11,14 +11,13 @@ import { isRandomToken, randomToken, sha256Base64Url } from '../../lambdas/core/
 describe('bindBrowser', () => {
   test('gives a browser without a secret a fresh random one and its hash', () => {
     const binding = bindBrowser(undefined);
-    expect(binding.isNew).toBe(true);
     expect(isRandomToken(binding.secret)).toBe(true);
     expect(binding.hash).toBe(hashBindingSecret(binding.secret));
   });
 
   test('reuses a well-formed secret, so parallel logins in several tabs share one binding', () => {
     const secret = randomToken();
-    expect(bindBrowser(secret)).toEqual({ secret, hash: hashBindingSecret(secret), isNew: false });
+    expect(bindBrowser(secret)).toEqual({ secret, hash: hashBindingSecret(secret) });
   });
 
   test.each([
@@ -29,7 +28,6 @@ describe('bindBrowser', () => {
     ['with a cookie separator', `${randomToken().slice(0, 42)};`],
   ])('replaces a malformed secret (%s) with a fresh one', (_label, secret) => {
     const binding = bindBrowser(secret);
-    expect(binding.isNew).toBe(true);
     expect(binding.secret).not.toBe(secret);
     expect(isRandomToken(binding.secret)).toBe(true);
   });

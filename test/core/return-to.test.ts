@@ -5,7 +5,7 @@ import { OPEN_REDIRECT_COUNT, decodedOnce, loadOpenRedirects } from '../support/
 
 const corpus = loadOpenRedirects();
 
-describe('sanitizeReturnTo over the open-redirect corpus (../shared/data/openredirects.txt)', () => {
+describe('sanitizeReturnTo over the open-redirect corpus (test/data/openredirects.txt)', () => {
   test('the corpus is complete', () => {
     expect(corpus).toHaveLength(OPEN_REDIRECT_COUNT);
   });

@@ -195,6 +195,15 @@ describe('GET /callback: issuer (RFC 9207)', () => {
 });
 
 describe('GET /callback: provider errors', () => {
+  test('an unknown provider error is recorded as sent but logged as "other"', async () => {
+    const login = await flow.login();
+    const response = await flow.callback(callbackQuery({ error: 'attacker_chosen_text', state: login.state }), login.bindingSecret);
+    expect(response.statusCode).toBe(200);
+    expect((await flow.item(login.transactionId))?.error).toEqual({ S: 'attacker_chosen_text' });
+    expect(lastLog(flow.logs)).toMatchObject({ outcome: 'provider_error', reason: 'other', Reason: 'other', ProviderErrors: 1 });
+    expect(flow.logs.join('\n')).not.toContain('attacker_chosen_text');
+  });
+
   test('access_denied ends the transaction: recorded with its description, shown escaped, then refused as used', async () => {
     const login = await flow.login();
     const description = 'User <script>alert(1)</script> & cancelled';

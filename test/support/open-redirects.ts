@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** `../shared/data/openredirects.txt` beside the project root: oauth2-proxy's open-redirect payloads. */
-export const OPEN_REDIRECTS_FILE = fileURLToPath(new URL('../../../shared/data/openredirects.txt', import.meta.url));
+/** oauth2-proxy's open-redirect payloads (test/data/README.md). */
+export const OPEN_REDIRECTS_FILE = fileURLToPath(new URL('../data/openredirects.txt', import.meta.url));
 export const OPEN_REDIRECT_COUNT = 559;
 
 /** Every line of the corpus, the empty one included; only the newline that ends the file is not a line. */
