@@ -6,7 +6,9 @@ import {
   CreateTableCommand,
   DynamoDBClient,
   ListTablesCommand,
+  ScanCommand,
   UpdateTimeToLiveCommand,
+  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
 import { findFreePort } from './free-port.js';
@@ -162,4 +164,16 @@ export async function createTransactionsTable(endpoint: string, tableName: strin
   } finally {
     client.destroy();
   }
+}
+
+/** Every item of a table, page by page, strongly consistent: for operators and tests, never the functions. */
+export async function scanItems(client: DynamoDBClient, tableName: string): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return items;
 }

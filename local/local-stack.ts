@@ -13,6 +13,7 @@ import { pageResponse } from '../lambdas/core/pages.js';
 import { LOGIN_ROUTE } from '../lambdas/login/app.js';
 import type { FunctionName } from '../lib/bundling.js';
 import { createApiGatewayListener, type LambdaHttpHandler } from './api-gateway-adapter.js';
+import { closeServer } from './close-server.js';
 import { BUILD_ROOT, buildLocal, type LocalBuild } from './build.js';
 import { assertJavaAvailable, createTransactionsTable, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local.js';
 import { findFreePort } from './free-port.js';
@@ -153,14 +154,6 @@ async function listen(server: Server, port: number): Promise<void> {
     if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') throw new PortInUseError(port);
     throw error;
   }
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    // Browsers keep connections alive; without this `close` waits for them to go idle.
-    server.closeAllConnections();
-  });
 }
 
 interface FunctionWorker {

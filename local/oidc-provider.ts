@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { escapeHtml } from '../lambdas/core/pages.js';
+import { closeServer } from './close-server.js';
 import { findFreePort } from './free-port.js';
 
 /**
@@ -120,11 +121,6 @@ export async function startEmbeddedProvider(options: EmbeddedProviderOptions): P
   return {
     issuer,
     port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        // A browser keeps connections alive; close them or `close` waits for their idle timeout.
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    stop: () => closeServer(server),
   };
 }

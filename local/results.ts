@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
-import { localClient } from './dynamodb-local.js';
+import { localClient, scanItems } from './dynamodb-local.js';
 import { DEFAULT_STATE_FILE, readLocalStackState } from './local-stack.js';
 
 /**
@@ -72,13 +72,7 @@ function stringField(record: TransactionRecord, name: string): string | undefine
 
 /** Every record in the table, newest login first. */
 export async function readRecords(client: DynamoDBClient, tableName: string): Promise<TransactionRecord[]> {
-  const records: TransactionRecord[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
-    records.push(...(page.Items ?? []).map(plainRecord));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  const records = (await scanItems(client, tableName)).map(plainRecord);
   return records.sort((a, b) => (numberField(b, 'createdAt') ?? 0) - (numberField(a, 'createdAt') ?? 0));
 }
 

@@ -88,6 +88,9 @@ describe('a DynamoDB fault answers 503 with Retry-After, never a half-done trans
     const unreachable = createDynamoDbClient({ ...LOCAL_AWS_ENV, DYNAMODB_ENDPOINT: `http://127.0.0.1:${await findFreePort()}` });
     try {
       store.failWith(createTransactionStore(unreachable, flow.tableName));
+      const refusedLogin = await expectNothingWritten(flow, async () => (await flow.login()).response);
+      expect(refusedLogin.statusCode).toBe(503);
+      expect(refusedLogin.headers['retry-after']).toBe('2');
       const response = await expectNothingWritten(flow, () => flow.callback(callbackQuery({ code: 'c', state: login.state }), login.bindingSecret));
       expect(response.statusCode).toBe(503);
       expect(response.headers['retry-after']).toBe('2');

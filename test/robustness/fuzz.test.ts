@@ -13,7 +13,7 @@ import { toApiGatewayEvent } from '../../local/api-gateway-adapter.js';
 import { createTestTable, getItem, localClient, testEndpoint } from '../support/dynamodb.js';
 import { TEST_BASE_URL, TEST_ISSUER, testConfig } from '../support/flow.js';
 import { reportFigures } from './support/figures.js';
-import { wireHandlers, type WiredHandlers } from './support/handlers.js';
+import { wireHandlers, type WiredHandlers } from '../support/handlers.js';
 import { createStoreCounter, type StoreCounter } from './support/store-counter.js';
 
 /**

@@ -19,7 +19,7 @@ import { apiEvent, bindingCookieHeader, callbackQuery, createTestFlow, testConfi
 import { FUNCTION_TIMEOUT_MS, withinFunctionTimeout } from './support/deadline.js';
 import { answerThrottled, startFakeDynamoDb, type FakeDynamoDb } from './support/fake-dynamodb.js';
 import { reportFigures, round } from './support/figures.js';
-import { productionClient, wireHandlers, type WiredHandlers } from './support/handlers.js';
+import { productionClient, wireHandlers, type WiredHandlers } from '../support/handlers.js';
 
 /**
  * A store that cannot answer (throttled, timed out, unreachable) must cost the user a retry, not
@@ -33,6 +33,7 @@ function expectRetryLater(response: HttpResponse): void {
   expect(response.headers['retry-after']).toBe(String(RETRY_AFTER_SECONDS));
 }
 
+// Only faults DynamoDB Local cannot produce; a refused connection is real in test/handlers/store-faults.test.ts.
 describe('faults injected into the SDK client with aws-sdk-client-mock', () => {
   const sdkError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
   const faults: [string, Error][] = [
@@ -41,7 +42,6 @@ describe('faults injected into the SDK client with aws-sdk-client-mock', () => {
     ['RequestLimitExceeded', new RequestLimitExceeded({ message: 'Account limit exceeded', $metadata: {} })],
     ['InternalServerError', new InternalServerError({ message: 'Internal server error', $metadata: {} })],
     ['TimeoutError', sdkError('TimeoutError', 'the request socket timed out')],
-    ['connection refused', Object.assign(sdkError('Error', 'connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' })],
   ];
 
   test.each(faults)('%s: login and callback answer 503 with Retry-After, nothing is written, the same callback then completes', async (_, fault) => {

@@ -6,7 +6,7 @@ import { TEST_ISSUER, callbackQuery } from '../support/flow.js';
 import { mapConcurrent } from './support/concurrency.js';
 import { FUNCTION_TIMEOUT_MS } from './support/deadline.js';
 import { reportFigures } from './support/figures.js';
-import { productionClient } from './support/handlers.js';
+import { productionClient } from '../support/handlers.js';
 import { Browser, runHttpFlow, startHttpStack, uncappedAgent, type HttpAnswer, type HttpFlow, type HttpStack } from './support/http-stack.js';
 import { isHalfWritten, itemsByCode } from './support/items.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE_PARTITION_KEY } from '../../lambdas/core/contract.js';
-import { createTransactionsTable, localClient } from '../../local/dynamodb-local.js';
+import { createTransactionsTable, localClient, scanItems } from '../../local/dynamodb-local.js';
 
 export function testEndpoint(): string {
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
@@ -22,15 +22,4 @@ export async function getItem(client: DynamoDBClient, tableName: string, id: str
   return result.Item;
 }
 
-export async function scanAll(client: DynamoDBClient, tableName: string): Promise<StoredItem[]> {
-  const items: StoredItem[] = [];
-  let startKey: StoredItem | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return items;
-}
-
-export { localClient };
+export { localClient, scanItems as scanAll };

@@ -1,16 +1,15 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createCallbackHandler, CALLBACK_ROUTE, SIGNED_IN_ROUTE } from '../../lambdas/callback/app.js';
+import { CALLBACK_ROUTE, SIGNED_IN_ROUTE } from '../../lambdas/callback/app.js';
 import { transactionIdForState } from '../../lambdas/core/authorization-request.js';
 import { BINDING_COOKIE_NAME } from '../../lambdas/core/binding.js';
 import type { FlowConfig } from '../../lambdas/core/config.js';
 import type { HttpResponse } from '../../lambdas/core/http.js';
-import { createLoginHandler, LOGIN_ROUTE } from '../../lambdas/login/app.js';
-import type { FlowDependencies } from '../../lambdas/shared/dependencies.js';
-import { formatRequestLog } from '../../lambdas/shared/request-log.js';
-import { createTransactionStore, type TransactionStore } from '../../lambdas/shared/transaction-store.js';
+import { LOGIN_ROUTE } from '../../lambdas/login/app.js';
+import type { TransactionStore } from '../../lambdas/shared/transaction-store.js';
 import { toApiGatewayEvent } from '../../local/api-gateway-adapter.js';
 import { createTestTable, getItem, localClient, testEndpoint, type StoredItem } from './dynamodb.js';
+import { wireHandlers } from './handlers.js';
 
 export const TEST_ISSUER = 'https://tenant.example.test/';
 export const TEST_BASE_URL = 'https://login.example.test';
@@ -93,19 +92,15 @@ export async function createTestFlow(options: TestFlowOptions = {}): Promise<Tes
   const endpoint = testEndpoint();
   const tableName = await createTestTable(endpoint);
   const client = options.client ?? localClient(endpoint);
-  const realStore = createTransactionStore(client, tableName);
-  const store = options.wrapStore?.(realStore) ?? realStore;
   const config = testConfig(options.config);
   const clock = { nowMs: Date.now() };
-  const logs: string[] = [];
-  const deps: FlowDependencies = {
+  const { login: loginHandler, callback: callbackHandler, logs } = wireHandlers({
+    client,
+    tableName,
     config,
-    store,
     now: () => clock.nowMs,
-    log: (entry) => logs.push(formatRequestLog(entry, clock.nowMs)),
-  };
-  const loginHandler = createLoginHandler(deps);
-  const callbackHandler = createCallbackHandler(deps);
+    ...(options.wrapStore === undefined ? {} : { wrapStore: options.wrapStore }),
+  });
   return {
     config,
     tableName,

@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
-import { closeServer, listenOnLoopback } from './http-stack.js';
+import { closeServer } from '../../../local/close-server.js';
+import { listenOnLoopback } from './http-stack.js';
 
 /**
  * A loopback HTTP server in DynamoDB's place, to drive the real SDK client (its retries and

@@ -1,12 +1,13 @@
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from '../../../local/close-server.js';
 import { CALLBACK_ROUTE, SIGNED_IN_ROUTE } from '../../../lambdas/callback/app.js';
 import { BINDING_COOKIE_NAME } from '../../../lambdas/core/binding.js';
 import { LOGIN_ROUTE } from '../../../lambdas/login/app.js';
 import { createApiGatewayListener, type LambdaHttpHandler } from '../../../local/api-gateway-adapter.js';
 import { TEST_ISSUER, callbackQuery, testConfig } from '../../support/flow.js';
 import { FunctionTimeoutExceeded } from './deadline.js';
-import { wireHandlers, type HandlerOptions } from './handlers.js';
+import { wireHandlers, type HandlerOptions } from '../../support/handlers.js';
 
 /**
  * Both functions behind the payload-2.0 adapter on a real loopback HTTP server, wired like
@@ -55,13 +56,6 @@ export async function listenOnLoopback(server: Server, backlog?: number): Promis
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** Drops kept-alive and hanging connections too, so close never waits on a client. */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
 
 export interface HttpAnswer {
   readonly status: number;

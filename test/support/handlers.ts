@@ -1,18 +1,18 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createCallbackHandler } from '../../../lambdas/callback/app.js';
-import type { FlowConfig } from '../../../lambdas/core/config.js';
-import type { HttpResponse } from '../../../lambdas/core/http.js';
-import { createLoginHandler } from '../../../lambdas/login/app.js';
-import type { FlowDependencies } from '../../../lambdas/shared/dependencies.js';
-import { formatRequestLog, type RequestLogger } from '../../../lambdas/shared/request-log.js';
-import { createDynamoDbClient } from '../../../lambdas/shared/dynamodb-client.js';
-import { createTransactionStore, type TransactionStore } from '../../../lambdas/shared/transaction-store.js';
-import { LOCAL_AWS_ENV } from '../../../local/dynamodb-local.js';
+import { createCallbackHandler } from '../../lambdas/callback/app.js';
+import type { FlowConfig } from '../../lambdas/core/config.js';
+import type { HttpResponse } from '../../lambdas/core/http.js';
+import { createLoginHandler } from '../../lambdas/login/app.js';
+import type { FlowDependencies } from '../../lambdas/shared/dependencies.js';
+import { formatRequestLog, type RequestLogger } from '../../lambdas/shared/request-log.js';
+import { createDynamoDbClient } from '../../lambdas/shared/dynamodb-client.js';
+import { createTransactionStore, type TransactionStore } from '../../lambdas/shared/transaction-store.js';
+import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
 
 /**
- * Both functions wired like createTestFlow, but handing out the handlers themselves, so a suite can
- * put them behind a real HTTP server or feed them arbitrary events.
+ * Both functions wired to a store on `client`, handing out the handlers themselves, so a suite can
+ * call them directly (createTestFlow), put them behind a real HTTP server or feed them arbitrary events.
  */
 export interface HandlerOptions {
   readonly client: DynamoDBClient;
@@ -39,12 +39,13 @@ export interface WiredHandlers {
 export function wireHandlers(options: HandlerOptions): WiredHandlers {
   const logs: string[] = [];
   const store = createTransactionStore(options.client, options.tableName);
+  const now = options.now ?? Date.now;
   const deps: FlowDependencies = {
     config: options.config,
     store: options.wrapStore?.(store) ?? store,
-    now: options.now ?? Date.now,
+    now,
     log: (entry) => {
-      logs.push(formatRequestLog(entry, Date.now()));
+      logs.push(formatRequestLog(entry, now()));
       options.log?.(entry);
     },
   };
