@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 export const FUNCTION_ENTRIES = {
   login: fileURLToPath(new URL('../lambdas/login/handler.ts', import.meta.url)),
   callback: fileURLToPath(new URL('../lambdas/callback/handler.ts', import.meta.url)),
+  session: fileURLToPath(new URL('../lambdas/session/handler.ts', import.meta.url)),
+  logout: fileURLToPath(new URL('../lambdas/logout/handler.ts', import.meta.url)),
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

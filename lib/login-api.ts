@@ -9,6 +9,8 @@ import { Construct } from 'constructs';
 export interface LoginApiProps {
   readonly loginFunction: IFunction;
   readonly callbackFunction: IFunction;
+  readonly sessionFunction: IFunction;
+  readonly logoutFunction: IFunction;
   /** Steady-state requests per second for the whole stage. */
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
@@ -56,10 +58,14 @@ export class LoginApi extends Construct {
         ),
       },
     });
-    const callback = new HttpLambdaIntegration('callback-integration', props.callbackFunction);
+    const session = new HttpLambdaIntegration('session-integration', props.sessionFunction);
+    const logout = new HttpLambdaIntegration('logout-integration', props.logoutFunction);
     this.api.addRoutes({ path: '/login', methods: [HttpMethod.GET], integration: new HttpLambdaIntegration('login-integration', props.loginFunction) });
-    this.api.addRoutes({ path: '/callback', methods: [HttpMethod.GET], integration: callback });
-    this.api.addRoutes({ path: '/signed-in', methods: [HttpMethod.GET], integration: callback });
+    this.api.addRoutes({ path: '/callback', methods: [HttpMethod.GET], integration: new HttpLambdaIntegration('callback-integration', props.callbackFunction) });
+    this.api.addRoutes({ path: '/me', methods: [HttpMethod.GET], integration: session });
+    this.api.addRoutes({ path: '/signed-in', methods: [HttpMethod.GET], integration: session });
+    this.api.addRoutes({ path: '/logout', methods: [HttpMethod.GET, HttpMethod.POST], integration: logout });
+    this.api.addRoutes({ path: '/signed-out', methods: [HttpMethod.GET], integration: logout });
   }
 
   /** `https://{api-id}.execute-api.{region}.amazonaws.com`, a deploy-time token. */

@@ -27,6 +27,7 @@ export class LoginFlowMonitoring extends Construct {
     }
     this.addAlarm('store-faults', flowMetric(FlowMetric.storeFaults), 5, 'DynamoDB faults answered with 503', props.alarmAction);
     this.addAlarm('internal-errors', flowMetric(FlowMetric.internalErrors), 1, 'Unexpected errors answered with 500', props.alarmAction);
+    this.addAlarm('failed-sign-ins', flowMetric(FlowMetric.signInsFailed), 5, 'Codes the provider did not redeem or whose ID token did not verify', props.alarmAction);
     this.addAlarm(
       'rejected-callbacks',
       flowMetric(FlowMetric.callbacksRejected),

@@ -21,6 +21,8 @@ export interface LoginFlowStackOptions {
   readonly retainData: boolean;
   readonly rejectedCallbacksAlarmThreshold: number;
   readonly alarmTopicArn: string | undefined;
+  /** Make an empty Secrets Manager secret for the client secret (when `clientSecretArn` is not given). */
+  readonly createClientSecret: boolean;
 }
 
 export const STACK_CONTEXT = {
@@ -50,8 +52,11 @@ export function readStackOptions(node: Node): LoginFlowStackOptions {
     const value = contextString(node, spec.contextKey);
     if (value !== undefined) raw[name] = value;
   }
-  const retainData = contextString(node, 'retainData') ?? 'true';
-  if (retainData !== 'true' && retainData !== 'false') throw new ConfigError(`context "retainData" must be true or false, got "${retainData}"`);
+  const retainData = contextBoolean(node, 'retainData', true);
+  const createClientSecret = contextBoolean(node, 'createClientSecret', false);
+  if (createClientSecret && raw.clientSecretArn !== undefined) {
+    throw new ConfigError('context "createClientSecret" and "clientSecretArn" exclude each other: use the existing secret or make one');
+  }
   const alarmTopicArn = contextString(node, 'alarmTopicArn');
   if (alarmTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(alarmTopicArn)) {
     throw new ConfigError(`context "alarmTopicArn" must be an SNS topic ARN, got "${alarmTopicArn}"`);
@@ -61,10 +66,18 @@ export function readStackOptions(node: Node): LoginFlowStackOptions {
     baseUrl: raw.baseUrl === undefined ? undefined : parseBaseUrl(raw.baseUrl, contextLabel(SETTINGS.baseUrl)),
     throttleRateLimit: contextPositiveInteger(node, STACK_CONTEXT.throttleRateLimit),
     throttleBurstLimit: contextPositiveInteger(node, STACK_CONTEXT.throttleBurstLimit),
-    retainData: retainData === 'true',
+    retainData,
     rejectedCallbacksAlarmThreshold: contextPositiveInteger(node, STACK_CONTEXT.rejectedCallbacksAlarmThreshold),
     alarmTopicArn,
+    createClientSecret,
   };
+}
+
+function contextBoolean(node: Node, key: string, fallback: boolean): boolean {
+  const value = contextString(node, key);
+  if (value === undefined) return fallback;
+  if (value !== 'true' && value !== 'false') throw new ConfigError(`context "${key}" must be true or false, got "${value}"`);
+  return value === 'true';
 }
 
 export function removalPolicyFor(options: LoginFlowStackOptions): RemovalPolicy {

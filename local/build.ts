@@ -48,7 +48,7 @@ export async function buildLocal(outdir: string = join(BUILD_ROOT, 'lambdas')): 
     }),
   ]);
   return {
-    bundles: { login: outputPath(outdir, 'login'), callback: outputPath(outdir, 'callback') },
+    bundles: Object.fromEntries(Object.keys(FUNCTION_ENTRIES).map((name) => [name, outputPath(outdir, name)])) as Record<FunctionName, string>,
     host: outputPath(outdir, 'function-host'),
     metafile: functions.metafile,
   };

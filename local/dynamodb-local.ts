@@ -143,8 +143,8 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
   return { endpoint, port, pid: child.pid, stop };
 }
 
-/** The same table the stack defines: one string key, TTL on `expiresAt`, on-demand. */
-export async function createTransactionsTable(endpoint: string, tableName: string): Promise<void> {
+/** The shape of both tables the stack defines (transactions and sessions): one string key, TTL on `expiresAt`, on-demand. */
+export async function createFlowTable(endpoint: string, tableName: string): Promise<void> {
   const client = localClient(endpoint);
   try {
     await client.send(

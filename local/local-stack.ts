@@ -15,7 +15,7 @@ import type { FunctionName } from '../lib/bundling.js';
 import { createApiGatewayListener, type LambdaHttpHandler } from './api-gateway-adapter.js';
 import { closeServer } from './close-server.js';
 import { BUILD_ROOT, buildLocal, type LocalBuild } from './build.js';
-import { assertJavaAvailable, createTransactionsTable, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local.js';
+import { assertJavaAvailable, createFlowTable, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local.js';
 import { findFreePort } from './free-port.js';
 import type { FunctionHostData, HostMessage, Invocation } from './function-host.js';
 import { startEmbeddedProvider } from './oidc-provider.js';
@@ -301,7 +301,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const [dynamoDbStart, buildStart, providerStart] = await Promise.allSettled([
       started(cleanups, startDynamoDbLocal(), (instance) => instance.stop).then(async (instance) => {
-        await createTransactionsTable(instance.endpoint, LOCAL_TABLE_NAME);
+        await createFlowTable(instance.endpoint, LOCAL_TABLE_NAME);
         return instance;
       }),
       buildLocal(outdir),

@@ -12,11 +12,13 @@ import { isRandomToken } from '../core/encoding.js';
 import { redirect, type HttpResponse } from '../core/http.js';
 import { Metric } from '../core/metrics.js';
 import { pageResponse } from '../core/pages.js';
+import { createSession, sessionCookie } from '../core/session/session.js';
+import { SignInFailure } from '../core/token/sign-in-failure.js';
 import { runRequest, type RequestResult } from '../shared/request-runner.js';
-import type { FlowDependencies } from '../shared/dependencies.js';
+import type { CallbackDependencies } from '../shared/dependencies.js';
+import type { ConsumedTransaction } from '../shared/store.js';
 
 export const CALLBACK_ROUTE = 'GET /callback';
-export const SIGNED_IN_ROUTE = 'GET /signed-in';
 const SECONDS_PER_DAY = 86_400;
 
 const MALFORMED = 'The sign-in response was malformed, so it was not used.';
@@ -42,7 +44,7 @@ const REJECTION_MESSAGES: Record<CallbackRejection, { status: number; message: s
   expired: { status: 410, message: 'This sign-in took too long and expired.' },
 };
 
-export function createCallbackHandler(deps: FlowDependencies): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
+export function createCallbackHandler(deps: CallbackDependencies): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
   const { config } = deps;
   const startOver = `${config.baseUrl}/login`;
   const signedInUrl = `${config.baseUrl}/signed-in`;
@@ -61,14 +63,60 @@ export function createCallbackHandler(deps: FlowDependencies): (event: APIGatewa
     };
   };
 
-  const signedIn = (): RequestResult => ({
-    response: pageResponse(200, {
-      title: 'Signed in',
-      paragraphs: ['Your sign-in finished and its result was recorded. You can close this page.'],
-      link: { href: startOver, label: 'Sign in again' },
-    }),
-    outcome: 'page',
-  });
+  /**
+   * After the state was consumed: redeem the code, verify the ID token, then record the sign-in and
+   * create the session in one transaction. Any failure leaves a label on the record and no session.
+   */
+  const signIn = async (
+    transactionId: string,
+    code: string,
+    consumed: ConsumedTransaction,
+    landing: string,
+  ): Promise<RequestResult> => {
+    const { redeemer } = deps;
+    if (redeemer === undefined) return { response: redirect(303, landing), outcome: 'completed', metric: Metric.callbacksCompleted };
+    try {
+      if (consumed.codeVerifier === undefined || consumed.nonce === undefined) throw new SignInFailure('invalid_token_response');
+      const identity = await redeemer.redeem({
+        code,
+        codeVerifier: consumed.codeVerifier,
+        nonce: consumed.nonce,
+        organization: consumed.organization,
+      });
+      const nowMs = deps.now();
+      const session = createSession(identity, config, nowMs);
+      await deps.store.completeSignIn({
+        transactionId,
+        sub: identity.sub,
+        claims: identity.claims,
+        scope: identity.scope,
+        nowMs,
+        session: session.record,
+      });
+      return {
+        response: redirect(303, landing, [sessionCookie(session.secret, config)]),
+        outcome: 'signed_in',
+        metric: Metric.signInsCompleted,
+      };
+    } catch (error) {
+      if (!(error instanceof SignInFailure)) throw error;
+      const label = error.providerError === undefined ? error.reason : `${error.reason}:${error.providerError}`;
+      // The page is the same whether or not the label lands: the code is spent either way.
+      await deps.store.recordSignInFailure({ transactionId, reason: label, nowMs: deps.now() }).catch(() => undefined);
+      return {
+        response: pageResponse(502, {
+          title: 'Sign-in not completed',
+          paragraphs: [
+            'The identity provider did not confirm this sign-in in a form that could be verified, so you are not signed in.',
+          ],
+          link: { href: startOver, label: 'Start a new sign-in' },
+        }),
+        outcome: 'sign_in_failed',
+        reason: label,
+        metric: Metric.signInsFailed,
+      };
+    }
+  };
 
   const handleCallback = async (event: APIGatewayProxyEventV2): Promise<RequestResult> => {
     let response: AuthorizationResponse;
@@ -115,11 +163,8 @@ export function createCallbackHandler(deps: FlowDependencies): (event: APIGatewa
     }
     // 303 so the code leaves the address bar and history (RFC 9700 §4.2.4).
     const landing = result.returnTo === undefined ? signedInUrl : new URL(result.returnTo, config.baseUrl).toString();
-    return { response: redirect(303, landing), outcome: 'completed', metric: Metric.callbacksCompleted };
+    return signIn(response.transactionId, response.code, result, landing);
   };
 
-  return (event) =>
-    event.routeKey === SIGNED_IN_ROUTE
-      ? runRequest(SIGNED_IN_ROUTE, event, deps, startOver, async () => signedIn())
-      : runRequest(CALLBACK_ROUTE, event, deps, startOver, () => handleCallback(event));
+  return (event) => runRequest(CALLBACK_ROUTE, event, deps, startOver, () => handleCallback(event));
 }

@@ -68,6 +68,8 @@ export interface PendingTransaction {
   readonly nonce: string | undefined;
   readonly bindingHash: string;
   readonly returnTo: string | undefined;
+  /** Auth0's `organization` as sent to /authorize: the ID token must then be for that organization. */
+  readonly organization: string | undefined;
   readonly createdAt: number;
   /** Epoch seconds, the table's TTL attribute, and enforced in the consuming write's condition. */
   readonly expiresAt: number;
@@ -119,6 +121,7 @@ export function createAuthorizationRequest(
       nonce,
       bindingHash: binding.hash,
       returnTo: request.returnTo,
+      organization: request.extras.get('organization'),
       createdAt: nowMs,
       expiresAt: Math.floor(nowMs / 1000) + config.stateTtlSeconds,
     },

@@ -15,7 +15,32 @@ export interface FlowConfig {
   readonly retentionDays: number;
   /** RFC 9207: set when the provider advertises `authorization_response_iss_parameter_supported`. */
   readonly requireIss: boolean;
+  /**
+   * Where the client secret lives for a deployed function (Secrets Manager). Without it, and
+   * without a local `CLIENT_SECRET`, the flow stops at the recorded code.
+   */
+  readonly clientSecretArn: string | undefined;
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  readonly tokenEndpoint: string;
+  readonly jwksUri: string;
+  readonly endSessionEndpoint: string;
+  /** The only `alg` values an ID token may carry; never `none` or an HMAC algorithm. */
+  readonly idTokenSigningAlgs: readonly IdTokenSigningAlg[];
+  readonly sessionIdleSeconds: number;
+  readonly sessionAbsoluteSeconds: number;
+  /** ID-token claims copied into the session and the login record, besides `sub` and `sid`. */
+  readonly profileClaims: readonly string[];
 }
+
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_post', 'client_secret_basic'] as const;
+export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
+
+/**
+ * Asymmetric algorithms only. `none` and HS* are refused here, at configuration time, so a token
+ * can never pick an algorithm that turns the provider's public key into an HMAC secret.
+ */
+export const ID_TOKEN_SIGNING_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export type IdTokenSigningAlg = (typeof ID_TOKEN_SIGNING_ALGS)[number];
 
 export interface SettingSpec {
   readonly contextKey: string;
@@ -32,6 +57,15 @@ export const SETTINGS = {
   baseUrl: { contextKey: 'baseUrl', envVar: 'BASE_URL' },
   retentionDays: { contextKey: 'retentionDays', envVar: 'RETENTION_DAYS' },
   requireIss: { contextKey: 'requireIss', envVar: 'REQUIRE_ISS' },
+  clientSecretArn: { contextKey: 'clientSecretArn', envVar: 'CLIENT_SECRET_ARN' },
+  tokenEndpointAuthMethod: { contextKey: 'tokenEndpointAuthMethod', envVar: 'TOKEN_ENDPOINT_AUTH_METHOD' },
+  tokenEndpoint: { contextKey: 'tokenEndpoint', envVar: 'TOKEN_ENDPOINT' },
+  jwksUri: { contextKey: 'jwksUri', envVar: 'JWKS_URI' },
+  endSessionEndpoint: { contextKey: 'endSessionEndpoint', envVar: 'END_SESSION_ENDPOINT' },
+  idTokenSigningAlgs: { contextKey: 'idTokenSigningAlgs', envVar: 'ID_TOKEN_SIGNING_ALGS' },
+  sessionIdleSeconds: { contextKey: 'sessionIdleSeconds', envVar: 'SESSION_IDLE_SECONDS' },
+  sessionAbsoluteSeconds: { contextKey: 'sessionAbsoluteSeconds', envVar: 'SESSION_ABSOLUTE_SECONDS' },
+  profileClaims: { contextKey: 'profileClaims', envVar: 'PROFILE_CLAIMS' },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -41,6 +75,15 @@ export const DEFAULT_STATE_TTL_SECONDS = 600;
 export const MAX_STATE_TTL_SECONDS = 3600;
 export const DEFAULT_RETENTION_DAYS = 7;
 const MAX_RETENTION_DAYS = 3650;
+export const DEFAULT_SESSION_IDLE_SECONDS = 86_400;
+export const DEFAULT_SESSION_ABSOLUTE_SECONDS = 604_800;
+/** Browsers cap a cookie's lifetime at 400 days (RFC 6265bis), so a longer session could not be kept anyway. */
+const MAX_SESSION_SECONDS = 400 * 86_400;
+const MIN_SESSION_SECONDS = 60;
+export const DEFAULT_PROFILE_CLAIMS = ['name', 'email', 'email_verified', 'picture', 'org_id'] as const;
+/** Claims that describe the token rather than the user, so keeping them in a session would only mislead. */
+const TOKEN_CLAIMS = new Set(['iss', 'aud', 'azp', 'exp', 'iat', 'nbf', 'nonce', 'jti', 'auth_time', 'at_hash', 'c_hash', 'sub', 'sid']);
+const MAX_PROFILE_CLAIMS = 20;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -85,18 +128,42 @@ export function parseFlowSettings(raw: RawSettings, label: SettingLabel): FlowSe
   if (audience !== undefined && !/^[\x20-\x7e]{1,512}$/.test(audience)) {
     throw new ConfigError(`${name('audience')} must be 1-512 printable ASCII characters`);
   }
+  const issuerPrefix = issuer.endsWith('/') ? issuer : `${issuer}/`;
+  const sessionAbsoluteSeconds = parseInteger(
+    raw.sessionAbsoluteSeconds,
+    DEFAULT_SESSION_ABSOLUTE_SECONDS,
+    MIN_SESSION_SECONDS,
+    MAX_SESSION_SECONDS,
+    name('sessionAbsoluteSeconds'),
+  );
+  const sessionIdleSeconds = parseInteger(
+    raw.sessionIdleSeconds,
+    Math.min(DEFAULT_SESSION_IDLE_SECONDS, sessionAbsoluteSeconds),
+    MIN_SESSION_SECONDS,
+    sessionAbsoluteSeconds,
+    name('sessionIdleSeconds'),
+  );
   return {
     issuer,
     clientId,
     audience,
     scope,
     authorizationEndpoint: parseHttpUrl(
-      raw.authorizationEndpoint ?? `${issuer.endsWith('/') ? issuer : `${issuer}/`}authorize`,
+      raw.authorizationEndpoint ?? `${issuerPrefix}authorize`,
       name('authorizationEndpoint'),
     ),
     stateTtlSeconds: parseInteger(raw.stateTtlSeconds, DEFAULT_STATE_TTL_SECONDS, 1, MAX_STATE_TTL_SECONDS, name('stateTtlSeconds')),
     retentionDays: parseInteger(raw.retentionDays, DEFAULT_RETENTION_DAYS, 1, MAX_RETENTION_DAYS, name('retentionDays')),
     requireIss: parseBoolean(raw.requireIss, name('requireIss')),
+    clientSecretArn: parseSecretArn(raw.clientSecretArn, name('clientSecretArn')),
+    tokenEndpointAuthMethod: parseChoice(raw.tokenEndpointAuthMethod, TOKEN_ENDPOINT_AUTH_METHODS, name('tokenEndpointAuthMethod')),
+    tokenEndpoint: parseHttpUrl(raw.tokenEndpoint ?? `${issuerPrefix}oauth/token`, name('tokenEndpoint')),
+    jwksUri: parseHttpUrl(raw.jwksUri ?? `${issuerPrefix}.well-known/jwks.json`, name('jwksUri')),
+    endSessionEndpoint: parseHttpUrl(raw.endSessionEndpoint ?? `${issuerPrefix}oidc/logout`, name('endSessionEndpoint')),
+    idTokenSigningAlgs: parseAlgorithms(raw.idTokenSigningAlgs, name('idTokenSigningAlgs')),
+    sessionIdleSeconds,
+    sessionAbsoluteSeconds,
+    profileClaims: parseProfileClaims(raw.profileClaims, name('profileClaims')),
   };
 }
 
@@ -123,6 +190,17 @@ export function settingsToEnv(config: FlowSettings): Record<string, string> {
     [SETTINGS.requireIss.envVar]: String(config.requireIss),
   };
   if (config.audience !== undefined) env[SETTINGS.audience.envVar] = config.audience;
+  if (config.clientSecretArn !== undefined) env[SETTINGS.clientSecretArn.envVar] = config.clientSecretArn;
+  Object.assign(env, {
+    [SETTINGS.tokenEndpointAuthMethod.envVar]: config.tokenEndpointAuthMethod,
+    [SETTINGS.tokenEndpoint.envVar]: config.tokenEndpoint,
+    [SETTINGS.jwksUri.envVar]: config.jwksUri,
+    [SETTINGS.endSessionEndpoint.envVar]: config.endSessionEndpoint,
+    [SETTINGS.idTokenSigningAlgs.envVar]: config.idTokenSigningAlgs.join(' '),
+    [SETTINGS.sessionIdleSeconds.envVar]: String(config.sessionIdleSeconds),
+    [SETTINGS.sessionAbsoluteSeconds.envVar]: String(config.sessionAbsoluteSeconds),
+    [SETTINGS.profileClaims.envVar]: config.profileClaims.join(' '),
+  });
   return env;
 }
 
@@ -164,4 +242,50 @@ function parseBoolean(value: string | undefined, label: string): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
   throw new ConfigError(`${label} must be "true" or "false", got "${value}"`);
+}
+
+function parseChoice<T extends string>(value: string | undefined, choices: readonly T[], label: string): T {
+  if (value === undefined) return choices[0] as T;
+  const chosen = choices.find((choice) => choice === value);
+  if (chosen === undefined) throw new ConfigError(`${label} must be one of ${choices.join(', ')}, got "${value}"`);
+  return chosen;
+}
+
+/** Space- or comma-separated, so the same value works in an environment variable and in `-c key=value`. */
+function splitList(value: string): string[] {
+  return value.split(/[\s,]+/).filter((item) => item !== '');
+}
+
+function parseAlgorithms(value: string | undefined, label: string): IdTokenSigningAlg[] {
+  if (value === undefined) return ['RS256'];
+  const algorithms = splitList(value);
+  const allowed: IdTokenSigningAlg[] = [];
+  for (const algorithm of algorithms) {
+    const known = ID_TOKEN_SIGNING_ALGS.find((candidate) => candidate === algorithm);
+    if (known === undefined) {
+      throw new ConfigError(`${label} may list only ${ID_TOKEN_SIGNING_ALGS.join(', ')} (never none or HS*), got "${algorithm}"`);
+    }
+    if (!allowed.includes(known)) allowed.push(known);
+  }
+  if (allowed.length === 0) throw new ConfigError(`${label} must list at least one algorithm`);
+  return allowed;
+}
+
+function parseProfileClaims(value: string | undefined, label: string): string[] {
+  if (value === undefined) return [...DEFAULT_PROFILE_CLAIMS];
+  const claims = [...new Set(splitList(value))];
+  if (claims.length > MAX_PROFILE_CLAIMS) throw new ConfigError(`${label} may list at most ${MAX_PROFILE_CLAIMS} claims`);
+  for (const claim of claims) {
+    if (!/^[A-Za-z0-9_.:/-]{1,64}$/.test(claim)) throw new ConfigError(`${label} has an invalid claim name "${claim}"`);
+    if (TOKEN_CLAIMS.has(claim)) throw new ConfigError(`${label} must not list "${claim}": it describes the token, not the user`);
+  }
+  return claims;
+}
+
+function parseSecretArn(value: string | undefined, label: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/.test(value)) {
+    throw new ConfigError(`${label} must be a Secrets Manager secret ARN, got "${value}"`);
+  }
+  return value;
 }

@@ -6,6 +6,10 @@ export const TABLE_PARTITION_KEY = 'id';
 /** Epoch seconds; the table's TTL attribute, and checked again in the consuming write's condition. */
 export const TABLE_TTL_ATTRIBUTE = 'expiresAt';
 export const TABLE_NAME_ENV = 'TABLE_NAME';
+/** The sessions table: same key and TTL attribute names as the transactions table. */
+export const SESSION_TABLE_NAME_ENV = 'SESSION_TABLE_NAME';
+/** The client secret itself, for the local stack only; a deployed function reads it from Secrets Manager. */
+export const CLIENT_SECRET_ENV = 'CLIENT_SECRET';
 
 /**
  * Bounded so that the SDK's retries always end inside the function's timeout and the user gets a
@@ -18,3 +22,8 @@ export const DYNAMODB_MAX_ATTEMPTS = 3;
 export const DYNAMODB_CONNECTION_TIMEOUT_MS = 500;
 export const DYNAMODB_REQUEST_TIMEOUT_MS = 1500;
 export const FUNCTION_TIMEOUT_SECONDS = 10;
+/**
+ * The callback may also wait on the token endpoint (5 s at most) and write twice more; this keeps
+ * its worst case inside the function and under API Gateway's 30 s integration limit.
+ */
+export const CALLBACK_TIMEOUT_SECONDS = 25;

@@ -16,11 +16,11 @@ export type HttpResponse = APIGatewayProxyStructuredResultV2 & {
   headers: Record<string, string>;
 };
 
-export function redirect(statusCode: 302 | 303, location: string, cookies?: string[]): HttpResponse {
+export function redirect(statusCode: 302 | 303, location: string, cookies?: readonly string[]): HttpResponse {
   return {
     statusCode,
     headers: { ...COMMON_HEADERS, location },
-    ...(cookies === undefined ? {} : { cookies }),
+    ...(cookies === undefined ? {} : { cookies: [...cookies] }),
     body: '',
   };
 }
@@ -35,5 +35,19 @@ export function htmlResponse(statusCode: number, html: string, contentSecurityPo
       ...extraHeaders,
     },
     body: html,
+  };
+}
+
+/** For the JSON routes (`/me`): no HTML, so no CSP beyond refusing everything. */
+export function jsonResponse(statusCode: number, body: unknown, extraHeaders: Record<string, string> = {}): HttpResponse {
+  return {
+    statusCode,
+    headers: {
+      ...COMMON_HEADERS,
+      'content-type': 'application/json',
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      ...extraHeaders,
+    },
+    body: JSON.stringify(body),
   };
 }

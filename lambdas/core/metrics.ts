@@ -7,6 +7,9 @@ export const Metric = {
   callbacksCompleted: 'CallbacksCompleted',
   callbacksRejected: 'CallbacksRejected',
   providerErrors: 'ProviderErrors',
+  signInsCompleted: 'SignInsCompleted',
+  signInsFailed: 'SignInsFailed',
+  sessionsEnded: 'SessionsEnded',
   storeFaults: 'StoreFaults',
   internalErrors: 'InternalErrors',
 } as const;

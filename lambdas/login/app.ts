@@ -6,7 +6,7 @@ import { redirect, type HttpResponse } from '../core/http.js';
 import { Metric } from '../core/metrics.js';
 import { pageResponse } from '../core/pages.js';
 import { runRequest, type RequestResult } from '../shared/request-runner.js';
-import type { FlowDependencies } from '../shared/dependencies.js';
+import type { LoginDependencies } from '../shared/dependencies.js';
 
 export const LOGIN_ROUTE = 'GET /login';
 
@@ -27,7 +27,7 @@ function rejectLogin(error: LoginRequestError, config: FlowConfig): RequestResul
   };
 }
 
-export function createLoginHandler(deps: FlowDependencies): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
+export function createLoginHandler(deps: LoginDependencies): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
   const { config } = deps;
   return (event) =>
     runRequest(LOGIN_ROUTE, event, deps, `${config.baseUrl}/login`, async () => {

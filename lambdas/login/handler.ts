@@ -1,4 +1,4 @@
-import { dependenciesFromEnv } from '../shared/dependencies.js';
+import { loginDependenciesFromEnv } from '../shared/dependencies.js';
 import { createLoginHandler } from './app.js';
 
-export const handler = createLoginHandler(dependenciesFromEnv(process.env));
+export const handler = createLoginHandler(loginDependenciesFromEnv(process.env));

@@ -1,23 +1,61 @@
-import { TABLE_NAME_ENV } from '../core/contract.js';
+import { SESSION_TABLE_NAME_ENV, TABLE_NAME_ENV } from '../core/contract.js';
 import { loadConfigFromEnv, type FlowConfig } from '../core/config.js';
+import type { CodeRedeemer } from './code-redeemer.js';
 import { createDynamoDbClient, requireEnv } from './dynamodb-client.js';
 import { writeRequestLog, type RequestLogger } from './request-log.js';
-import { createTransactionStore, type TransactionStore } from './transaction-store.js';
+import { createCallbackStore, createPendingStore, createSessionStore, type CallbackStore, type PendingStore, type SessionStore } from './store.js';
 
-/** What both functions need; injected, so tests can move the clock and capture the logs. */
-export interface FlowDependencies {
+/** What every function needs; injected, so tests can move the clock and capture the logs. */
+export interface BaseDependencies {
   readonly config: FlowConfig;
-  readonly store: TransactionStore;
   /** Wall clock in epoch milliseconds. */
   readonly now: () => number;
   readonly log: RequestLogger;
 }
 
+export interface LoginDependencies extends BaseDependencies {
+  readonly store: PendingStore;
+}
+
+export interface CallbackDependencies extends BaseDependencies {
+  readonly store: CallbackStore;
+  /** Only with a client secret configured: without one the flow stops at the recorded code. */
+  readonly redeemer?: CodeRedeemer;
+}
+
+/** The session and logout functions. */
+export interface SessionDependencies extends BaseDependencies {
+  readonly sessions: SessionStore;
+}
+
 /** Cold start: read and validate everything once, so a bad deploy fails loudly, naming the setting. */
-export function dependenciesFromEnv(env: NodeJS.ProcessEnv): FlowDependencies {
+export function loginDependenciesFromEnv(env: NodeJS.ProcessEnv): LoginDependencies {
   return {
     config: loadConfigFromEnv(env),
-    store: createTransactionStore(createDynamoDbClient(env), requireEnv(env, TABLE_NAME_ENV)),
+    store: createPendingStore(createDynamoDbClient(env), requireEnv(env, TABLE_NAME_ENV)),
+    now: Date.now,
+    log: writeRequestLog,
+  };
+}
+
+export function callbackDependenciesFromEnv(env: NodeJS.ProcessEnv): CallbackDependencies {
+  const sessionsTable = env[SESSION_TABLE_NAME_ENV];
+  return {
+    config: loadConfigFromEnv(env),
+    store: createCallbackStore(
+      createDynamoDbClient(env),
+      requireEnv(env, TABLE_NAME_ENV),
+      sessionsTable === undefined || sessionsTable === '' ? undefined : sessionsTable,
+    ),
+    now: Date.now,
+    log: writeRequestLog,
+  };
+}
+
+export function sessionDependenciesFromEnv(env: NodeJS.ProcessEnv): SessionDependencies {
+  return {
+    config: loadConfigFromEnv(env),
+    sessions: createSessionStore(createDynamoDbClient(env), requireEnv(env, SESSION_TABLE_NAME_ENV)),
     now: Date.now,
     log: writeRequestLog,
   };

@@ -7,7 +7,7 @@ import { DYNAMODB_CONNECTION_TIMEOUT_MS, DYNAMODB_MAX_ATTEMPTS, DYNAMODB_REQUEST
  * instance metadata) and the build can leave that chain out (lib/bundling.ts). The local stack sets
  * the same variables for DynamoDB Local.
  */
-function environmentCredentials(env: NodeJS.ProcessEnv): DynamoDBClientConfig['credentials'] {
+export function environmentCredentials(env: NodeJS.ProcessEnv): DynamoDBClientConfig['credentials'] {
   const sessionToken = env.AWS_SESSION_TOKEN;
   return {
     accessKeyId: requireEnv(env, 'AWS_ACCESS_KEY_ID'),

@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { HttpResponse } from '../core/http.js';
+import { jsonResponse, type HttpResponse } from '../core/http.js';
 import { Metric, type MetricName } from '../core/metrics.js';
 import { pageResponse } from '../core/pages.js';
 import type { RequestLogger } from './request-log.js';
-import { StoreUnavailableError } from './transaction-store.js';
+import { StoreUnavailableError } from './store.js';
 
 export interface RequestResult {
   readonly response: HttpResponse;
@@ -21,7 +21,12 @@ export interface RunnerDependencies {
 
 export const RETRY_AFTER_SECONDS = 2;
 
-function storeUnavailable(startOver: string): HttpResponse {
+/** JSON routes answer faults in JSON, pages in HTML; both with the same status and Retry-After. */
+export type ResponseFormat = 'page' | 'json';
+
+function storeUnavailable(startOver: string, format: ResponseFormat): HttpResponse {
+  const retryAfter = { 'retry-after': String(RETRY_AFTER_SECONDS) };
+  if (format === 'json') return jsonResponse(503, { error: 'temporarily_unavailable' }, retryAfter);
   return pageResponse(
     503,
     {
@@ -29,8 +34,17 @@ function storeUnavailable(startOver: string): HttpResponse {
       paragraphs: ['Sign-in is briefly unavailable. Nothing was lost: please try again in a moment.'],
       link: { href: startOver, label: 'Try again' },
     },
-    { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    retryAfter,
   );
+}
+
+function internalError(startOver: string, format: ResponseFormat): HttpResponse {
+  if (format === 'json') return jsonResponse(500, { error: 'server_error' });
+  return pageResponse(500, {
+    title: 'Something went wrong',
+    paragraphs: ['The request could not be completed.'],
+    link: { href: startOver, label: 'Start again' },
+  });
 }
 
 /**
@@ -43,6 +57,7 @@ export async function runRequest(
   deps: RunnerDependencies,
   startOver: string,
   handle: () => Promise<RequestResult>,
+  format: ResponseFormat = 'page',
 ): Promise<HttpResponse> {
   const elapsed = deps.elapsedMs ?? (() => performance.now());
   const started = elapsed();
@@ -52,13 +67,9 @@ export async function runRequest(
   } catch (error) {
     result =
       error instanceof StoreUnavailableError
-        ? { response: storeUnavailable(startOver), outcome: 'store_fault', reason: error.causeName, metric: Metric.storeFaults }
+        ? { response: storeUnavailable(startOver, format), outcome: 'store_fault', reason: error.causeName, metric: Metric.storeFaults }
         : {
-            response: pageResponse(500, {
-              title: 'Something went wrong',
-              paragraphs: ['The request could not be completed.'],
-              link: { href: startOver, label: 'Start again' },
-            }),
+            response: internalError(startOver, format),
             outcome: 'internal_error',
             reason: error instanceof Error ? error.name : 'UnknownError',
             metric: Metric.internalErrors,

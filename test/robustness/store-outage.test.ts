@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RETRY_AFTER_SECONDS } from '../../lambdas/shared/request-runner.js';
-import { createTransactionsTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local.js';
+import { createFlowTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local.js';
 import { scanAll, type StoredItem } from '../support/dynamodb.js';
 import { TEST_ISSUER, callbackQuery } from '../support/flow.js';
 import { mapConcurrent } from './support/concurrency.js';
@@ -26,7 +26,7 @@ const browser = (): Browser => new Browser(stack.origin, agent, FUNCTION_TIMEOUT
 
 beforeAll(async () => {
   dynamoDb = await startDynamoDbLocal();
-  await createTransactionsTable(dynamoDb.endpoint, TABLE_NAME);
+  await createFlowTable(dynamoDb.endpoint, TABLE_NAME);
   client = productionClient(dynamoDb.endpoint);
   stack = await startHttpStack({ client, tableName: TABLE_NAME });
 }, 60_000);
@@ -180,7 +180,7 @@ test('stopped mid-run: requests answer 503 with Retry-After; restarted on the sa
   const restartStarted = performance.now();
   dynamoDb = await startDynamoDbLocal({ port: dynamoDb.port });
   // In-memory, so the table is gone with the process; a real table would still hold the pending logins.
-  await createTransactionsTable(dynamoDb.endpoint, TABLE_NAME);
+  await createFlowTable(dynamoDb.endpoint, TABLE_NAME);
   const recovered = await mapConcurrent(Array.from({ length: 40 }, (_, index) => index), 10, (index) =>
     runHttpFlow(browser(), `recovered-${index}`),
   );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE_PARTITION_KEY } from '../../lambdas/core/contract.js';
-import { createTransactionsTable, localClient, scanItems } from '../../local/dynamodb-local.js';
+import { createFlowTable, localClient, scanItems } from '../../local/dynamodb-local.js';
 
 export function testEndpoint(): string {
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
@@ -11,7 +11,7 @@ export function testEndpoint(): string {
 
 export async function createTestTable(endpoint: string = testEndpoint()): Promise<string> {
   const tableName = `transactions-${randomUUID()}`;
-  await createTransactionsTable(endpoint, tableName);
+  await createFlowTable(endpoint, tableName);
   return tableName;
 }
 

@@ -6,7 +6,7 @@ import { BINDING_COOKIE_NAME } from '../../lambdas/core/binding.js';
 import type { FlowConfig } from '../../lambdas/core/config.js';
 import type { HttpResponse } from '../../lambdas/core/http.js';
 import { LOGIN_ROUTE } from '../../lambdas/login/app.js';
-import type { TransactionStore } from '../../lambdas/shared/transaction-store.js';
+import type { TransactionStore } from '../../lambdas/shared/store.js';
 import { toApiGatewayEvent } from '../../local/api-gateway-adapter.js';
 import { createTestTable, getItem, localClient, testEndpoint, type StoredItem } from './dynamodb.js';
 import { wireHandlers } from './handlers.js';

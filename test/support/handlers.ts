@@ -7,7 +7,7 @@ import { createLoginHandler } from '../../lambdas/login/app.js';
 import type { FlowDependencies } from '../../lambdas/shared/dependencies.js';
 import { formatRequestLog, type RequestLogger } from '../../lambdas/shared/request-log.js';
 import { createDynamoDbClient } from '../../lambdas/shared/dynamodb-client.js';
-import { createTransactionStore, type TransactionStore } from '../../lambdas/shared/transaction-store.js';
+import { createTransactionStore, type TransactionStore } from '../../lambdas/shared/store.js';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
 
 /**

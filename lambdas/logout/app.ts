@@ -1,0 +1,68 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { readCookie } from '../core/binding.js';
+import { redirect, type HttpResponse } from '../core/http.js';
+import { Metric } from '../core/metrics.js';
+import { pageResponse } from '../core/pages.js';
+import { SESSION_COOKIE_NAME, clearedSessionCookie, endSessionUrl, sessionIdFromCookie } from '../core/session/session.js';
+import type { SessionDependencies } from '../shared/dependencies.js';
+import { runRequest, type RequestResult } from '../shared/request-runner.js';
+
+export const LOGOUT_ROUTE = 'GET /logout';
+export const LOGOUT_POST_ROUTE = 'POST /logout';
+export const SIGNED_OUT_ROUTE = 'GET /signed-out';
+
+/**
+ * A link on another site must not sign the user out (logout CSRF): a cross-site GET, which a
+ * SameSite=Lax cookie still accompanies, is asked to confirm with a POST from our own page.
+ * Browsers that send no Fetch Metadata are served as before.
+ */
+function isCrossSiteNavigation(event: APIGatewayProxyEventV2): boolean {
+  return event.headers['sec-fetch-site'] === 'cross-site';
+}
+
+export function createLogoutHandler(deps: SessionDependencies): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
+  const { config } = deps;
+  const loginUrl = `${config.baseUrl}/login`;
+  const signedOutUrl = `${config.baseUrl}/signed-out`;
+  const providerOrigin = new URL(config.endSessionEndpoint).origin;
+
+  const confirm = (): RequestResult => ({
+    response: pageResponse(200, {
+      title: 'Sign out?',
+      paragraphs: ['Another site sent you here to sign out. Sign out only if you meant to.'],
+      form: { action: `${config.baseUrl}/logout`, label: 'Sign out', redirectTargets: [providerOrigin] },
+      link: { href: `${config.baseUrl}/signed-in`, label: 'Stay signed in' },
+    }),
+    outcome: 'confirm',
+  });
+
+  /** Ends our session first (the part we control), then sends the browser to end the provider's. */
+  const logOut = async (event: APIGatewayProxyEventV2): Promise<RequestResult> => {
+    const cleared = [clearedSessionCookie()];
+    const sessionId = sessionIdFromCookie(readCookie(event.cookies, SESSION_COOKIE_NAME));
+    if (sessionId === undefined) return { response: redirect(302, signedOutUrl, cleared), outcome: 'no_session' };
+    const ended = await deps.sessions.remove(sessionId);
+    if (!ended.existed) return { response: redirect(302, signedOutUrl, cleared), outcome: 'no_session' };
+    return { response: redirect(302, endSessionUrl(config, ended.sid), cleared), outcome: 'signed_out', metric: Metric.sessionsEnded };
+  };
+
+  const signedOut = (): RequestResult => ({
+    response: pageResponse(200, {
+      title: 'Signed out',
+      paragraphs: ['You are signed out.'],
+      link: { href: loginUrl, label: 'Sign in again' },
+    }),
+    outcome: 'page',
+  });
+
+  return (event) => {
+    switch (event.routeKey) {
+      case SIGNED_OUT_ROUTE:
+        return runRequest(SIGNED_OUT_ROUTE, event, deps, loginUrl, async () => signedOut());
+      case LOGOUT_POST_ROUTE:
+        return runRequest(LOGOUT_POST_ROUTE, event, deps, loginUrl, () => logOut(event));
+      default:
+        return runRequest(LOGOUT_ROUTE, event, deps, loginUrl, async () => (isCrossSiteNavigation(event) ? confirm() : logOut(event)));
+    }
+  };
+}

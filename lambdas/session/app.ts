@@ -1,0 +1,76 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { readCookie } from '../core/binding.js';
+import { jsonResponse, type HttpResponse } from '../core/http.js';
+import { pageResponse } from '../core/pages.js';
+import { SESSION_COOKIE_NAME, displayName, evaluateSession, sessionIdFromCookie } from '../core/session/session.js';
+import type { SessionDependencies } from '../shared/dependencies.js';
+import { runRequest, type RequestResult } from '../shared/request-runner.js';
+import type { StoredSession } from '../shared/store.js';
+
+export const ME_ROUTE = 'GET /me';
+export const SIGNED_IN_ROUTE = 'GET /signed-in';
+
+type SessionLookup =
+  | { readonly found: true; readonly session: StoredSession; readonly expiresAt: number }
+  | { readonly found: false; readonly reason: string };
+
+/**
+ * Reads the browser's session: one consistent read, expiry decided in code, and a rolling write at
+ * most once per touch interval, conditional on the session still existing (a sign-out racing this
+ * read wins).
+ */
+async function lookUpSession(event: APIGatewayProxyEventV2, deps: SessionDependencies): Promise<SessionLookup> {
+  const sessionId = sessionIdFromCookie(readCookie(event.cookies, SESSION_COOKIE_NAME));
+  if (sessionId === undefined) return { found: false, reason: 'no_session_cookie' };
+  const session = await deps.sessions.find(sessionId);
+  if (session === undefined) return { found: false, reason: 'unknown_session' };
+  const nowMs = deps.now();
+  const verdict = evaluateSession(session, deps.config, nowMs);
+  if (verdict.status !== 'active') return { found: false, reason: verdict.status };
+  if (verdict.touch !== undefined && !(await deps.sessions.touch(sessionId, verdict.touch.lastSeenAt, verdict.touch.expiresAt))) {
+    return { found: false, reason: 'unknown_session' };
+  }
+  return { found: true, session, expiresAt: verdict.expiresAt };
+}
+
+export function createSessionHandler(deps: SessionDependencies): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
+  const { config } = deps;
+  const loginUrl = `${config.baseUrl}/login`;
+
+  const me = async (event: APIGatewayProxyEventV2): Promise<RequestResult> => {
+    const lookup = await lookUpSession(event, deps);
+    if (!lookup.found) {
+      return { response: jsonResponse(401, { error: 'unauthenticated' }), outcome: 'unauthenticated', reason: lookup.reason };
+    }
+    const { session } = lookup;
+    return { response: jsonResponse(200, { ...session.claims, sub: session.sub, expiresAt: lookup.expiresAt }), outcome: 'authenticated' };
+  };
+
+  const signedIn = async (event: APIGatewayProxyEventV2): Promise<RequestResult> => {
+    const lookup = await lookUpSession(event, deps);
+    if (!lookup.found) {
+      return {
+        response: pageResponse(200, {
+          title: 'Not signed in',
+          paragraphs: ['This browser is not signed in.'],
+          link: { href: loginUrl, label: 'Sign in' },
+        }),
+        outcome: 'unauthenticated',
+        reason: lookup.reason,
+      };
+    }
+    return {
+      response: pageResponse(200, {
+        title: 'Signed in',
+        paragraphs: [`Signed in as ${displayName(lookup.session.claims, lookup.session.sub)}.`],
+        form: { action: `${config.baseUrl}/logout`, label: 'Sign out', redirectTargets: [new URL(config.endSessionEndpoint).origin] },
+      }),
+      outcome: 'authenticated',
+    };
+  };
+
+  return (event) =>
+    event.routeKey === ME_ROUTE
+      ? runRequest(ME_ROUTE, event, deps, loginUrl, () => me(event), 'json')
+      : runRequest(SIGNED_IN_ROUTE, event, deps, loginUrl, () => signedIn(event));
+}

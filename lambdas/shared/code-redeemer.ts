@@ -1,0 +1,117 @@
+import * as oauth from 'oauth4webapi';
+import type { FlowConfig } from '../core/config.js';
+import { pickProfileClaims, verifyIdToken, type ClaimValue } from '../core/token/id-token.js';
+import type { KeySetCache } from '../core/token/jwks-cache.js';
+import { SignInFailure } from '../core/token/sign-in-failure.js';
+import { parseTokenResponse } from '../core/token/token-response.js';
+import { HttpTimeoutError, type HttpFetch } from './http-client.js';
+
+/** What the consumed login record supplies to redeem its code. */
+export interface RedeemRequest {
+  readonly code: string;
+  readonly codeVerifier: string;
+  readonly nonce: string;
+  readonly organization: string | undefined;
+}
+
+export interface SignedInIdentity {
+  readonly sub: string;
+  readonly sid: string | undefined;
+  readonly claims: Readonly<Record<string, ClaimValue>>;
+  readonly scope: string | undefined;
+}
+
+export interface CodeRedeemer {
+  /** Throws SignInFailure with a label; never a token or the provider's text. */
+  redeem(request: RedeemRequest): Promise<SignedInIdentity>;
+}
+
+export interface CodeRedeemerOptions {
+  readonly config: FlowConfig;
+  readonly clientSecret: string;
+  readonly fetch: HttpFetch;
+  readonly keys: KeySetCache;
+  /** Wall clock in epoch milliseconds. */
+  readonly now: () => number;
+}
+
+function networkFailure(error: unknown): SignInFailure {
+  return new SignInFailure(error instanceof HttpTimeoutError ? 'token_endpoint_timeout' : 'token_endpoint_unreachable');
+}
+
+/**
+ * RFC 6749 §4.1.3 with RFC 7636 §4.5: oauth4webapi builds and sends the token request (client
+ * authentication included); the answer and its ID token are then checked by the core, rule by rule.
+ * Sent once: a code works once, so a request that may have reached the provider is never repeated.
+ */
+export function createCodeRedeemer(options: CodeRedeemerOptions): CodeRedeemer {
+  const { config } = options;
+  const authorizationServer: oauth.AuthorizationServer = { issuer: config.issuer, token_endpoint: config.tokenEndpoint };
+  const client: oauth.Client = { client_id: config.clientId };
+  const clientAuthentication =
+    config.tokenEndpointAuthMethod === 'client_secret_basic'
+      ? oauth.ClientSecretBasic(options.clientSecret)
+      : oauth.ClientSecretPost(options.clientSecret);
+  const requestOptions: oauth.TokenEndpointRequestOptions = {
+    [oauth.customFetch]: options.fetch,
+    // Configuration already allows plain http only for loopback (the local stack).
+    [oauth.allowInsecureRequests]: new URL(config.tokenEndpoint).protocol === 'http:',
+  };
+
+  return {
+    async redeem(request) {
+      // oauth4webapi only sends a code it has been handed through validateAuthResponse; ours was
+      // validated (state, binding, iss) and consumed before this point, so it is handed over as is.
+      const callbackParameters = oauth.validateAuthResponse(
+        authorizationServer,
+        client,
+        new URLSearchParams({ code: request.code }),
+        oauth.skipStateCheck,
+      );
+      let response: Response;
+      try {
+        response = await oauth.authorizationCodeGrantRequest(
+          authorizationServer,
+          client,
+          clientAuthentication,
+          callbackParameters,
+          config.redirectUri,
+          request.codeVerifier,
+          requestOptions,
+        );
+      } catch (error) {
+        throw networkFailure(error);
+      }
+      let body: string;
+      try {
+        body = await response.text();
+      } catch (error) {
+        throw networkFailure(error);
+      }
+      const tokens = parseTokenResponse({ status: response.status, contentType: response.headers.get('content-type') ?? undefined, body });
+      const verified = await verifyIdToken(tokens.idToken, options.keys.getKey, {
+        issuer: config.issuer,
+        clientId: config.clientId,
+        algorithms: config.idTokenSigningAlgs,
+        nonce: request.nonce,
+        organization: request.organization,
+        nowSeconds: Math.floor(options.now() / 1000),
+      });
+      return {
+        sub: verified.sub,
+        sid: verified.sid,
+        claims: pickProfileClaims(verified.payload, config.profileClaims),
+        scope: tokens.scope,
+      };
+    },
+  };
+}
+
+/** The JWKS document, fetched with the same bounded client. */
+export function jwksFetcher(fetch: HttpFetch, jwksUri: string): () => Promise<unknown> {
+  return async () => {
+    const response = await fetch(jwksUri, { method: 'GET', headers: { accept: 'application/json' } });
+    if (response.status !== 200) throw new Error(`JWKS endpoint answered ${response.status}`);
+    return response.json();
+  };
+}

@@ -1,0 +1,405 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import type { PendingTransaction } from '../core/authorization-request.js';
+import type { StoredTransactionState } from '../core/authorization-response.js';
+import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../core/contract.js';
+import type { SessionRecord } from '../core/session/session.js';
+import type { ClaimValue } from '../core/token/id-token.js';
+
+/**
+ * Every DynamoDB expression of the flow lives here. A transaction is written once, pending, by the
+ * login, and consumed once by the callback in a single conditional write that also records the
+ * outcome: there is no read-then-write, so there is nothing to race. A redeemed code then becomes a
+ * session in one DynamoDB transaction, or a failure label on the record: never half of either.
+ */
+
+export const TransactionStatus = {
+  pending: 'pending',
+  codeReceived: 'code_received',
+  providerError: 'provider_error',
+  signedIn: 'signed_in',
+  signInFailed: 'sign_in_failed',
+} as const;
+
+export type TransactionOutcome =
+  | { readonly kind: 'code'; readonly code: string }
+  | { readonly kind: 'error'; readonly error: string; readonly errorDescription: string | undefined };
+
+export interface ConsumeRequest {
+  readonly transactionId: string;
+  readonly bindingHash: string;
+  readonly outcome: TransactionOutcome;
+  readonly issuer: string;
+  readonly nowMs: number;
+  /** Epoch seconds until which the completed record is kept (the TTL attribute again). */
+  readonly retainUntil: number;
+}
+
+/** What the callback needs from the consumed record to redeem its code. */
+export interface ConsumedTransaction {
+  readonly returnTo: string | undefined;
+  readonly codeVerifier: string | undefined;
+  readonly nonce: string | undefined;
+  readonly organization: string | undefined;
+}
+
+export type ConsumeResult =
+  | ({ readonly consumed: true } & ConsumedTransaction)
+  | { readonly consumed: false; readonly stored: StoredTransactionState | undefined };
+
+export interface SignInRecord {
+  readonly transactionId: string;
+  readonly sub: string;
+  readonly claims: Readonly<Record<string, ClaimValue>>;
+  readonly scope: string | undefined;
+  readonly nowMs: number;
+  readonly session: SessionRecord;
+}
+
+export interface SignInFailureRecord {
+  readonly transactionId: string;
+  readonly reason: string;
+  readonly nowMs: number;
+}
+
+/** The store could not answer (throttled, timed out, down): the caller answers 503 and nothing was consumed by us. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(readonly causeName: string) {
+    super(`transaction store unavailable: ${causeName}`);
+  }
+}
+
+/** The login function's one operation. */
+export interface PendingStore {
+  savePending(transaction: PendingTransaction): Promise<void>;
+}
+
+/** The callback function's operations. */
+export interface CallbackStore {
+  consume(request: ConsumeRequest): Promise<ConsumeResult>;
+  /** One DynamoDB transaction: the record says who signed in (verifier removed) and the session exists, or neither. */
+  completeSignIn(record: SignInRecord): Promise<void>;
+  /** Labels a consumed record whose code did not become a session; the verifier goes with it. */
+  recordSignInFailure(record: SignInFailureRecord): Promise<void>;
+}
+
+export type TransactionStore = PendingStore & CallbackStore;
+
+/** The attributes a session read needs: nothing else is fetched. */
+export type StoredSession = Pick<SessionRecord, 'id' | 'sub' | 'sid' | 'claims' | 'lastSeenAt' | 'absoluteExpiresAt'>;
+
+export interface SessionStore {
+  find(sessionId: string): Promise<StoredSession | undefined>;
+  /** Moves the idle deadline; false when the session no longer exists (signed out meanwhile). */
+  touch(sessionId: string, lastSeenAt: number, expiresAt: number): Promise<boolean>;
+  /** Idempotent; returns the ended session's `sid` (for the provider's logout), if it existed. */
+  remove(sessionId: string): Promise<{ readonly existed: boolean; readonly sid: string | undefined }>;
+}
+
+function storeFault(error: unknown): StoreUnavailableError {
+  return new StoreUnavailableError(error instanceof Error ? error.name : 'UnknownError');
+}
+
+function readStoredState(item: Record<string, AttributeValue> | undefined): StoredTransactionState | undefined {
+  const status = item?.status?.S;
+  const expiresAt = item?.[TABLE_TTL_ATTRIBUTE]?.N;
+  const bindingHash = item?.bindingHash?.S;
+  if (status === undefined || expiresAt === undefined || bindingHash === undefined) return undefined;
+  const code = item?.code?.S;
+  return { status, expiresAt: Number(expiresAt), bindingHash, ...(code === undefined ? {} : { code }) };
+}
+
+/**
+ * One factory per function, so each bundle carries only the commands its function may run: the
+ * login's holds PutItem alone.
+ */
+export function createPendingStore(client: DynamoDBClient, tableName: string): PendingStore {
+  return {
+    async savePending(transaction) {
+      const item: Record<string, AttributeValue> = {
+        [TABLE_PARTITION_KEY]: { S: transaction.id },
+        status: { S: TransactionStatus.pending },
+        codeVerifier: { S: transaction.codeVerifier },
+        bindingHash: { S: transaction.bindingHash },
+        createdAt: { N: String(transaction.createdAt) },
+        [TABLE_TTL_ATTRIBUTE]: { N: String(transaction.expiresAt) },
+      };
+      if (transaction.nonce !== undefined) item.nonce = { S: transaction.nonce };
+      if (transaction.returnTo !== undefined) item.returnTo = { S: transaction.returnTo };
+      if (transaction.organization !== undefined) item.organization = { S: transaction.organization };
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(#id)',
+            ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY },
+          }),
+        );
+      } catch (error) {
+        // Only a store failure can land here: a collision of 256-bit random ids would mean a broken
+        // RNG, and a fresh login (what the 503 page offers) draws a new state anyway.
+        throw storeFault(error);
+      }
+    },
+  };
+}
+
+/** `sessionsTableName` is where a redeemed code becomes a session; without it the callback only records codes. */
+export function createCallbackStore(client: DynamoDBClient, tableName: string, sessionsTableName?: string): CallbackStore {
+  return {
+    async consume(request) {
+      const names: Record<string, string> = {
+        '#status': 'status',
+        '#expiresAt': TABLE_TTL_ATTRIBUTE,
+        '#bindingHash': 'bindingHash',
+        '#completedAt': 'completedAt',
+        '#issuer': 'issuer',
+      };
+      const values: Record<string, AttributeValue> = {
+        ':pending': { S: TransactionStatus.pending },
+        ':now': { N: String(Math.floor(request.nowMs / 1000)) },
+        ':bindingHash': { S: request.bindingHash },
+        ':completedAt': { N: String(request.nowMs) },
+        ':issuer': { S: request.issuer },
+        ':retainUntil': { N: String(request.retainUntil) },
+      };
+      const assignments = ['#status = :outcome', '#completedAt = :completedAt', '#issuer = :issuer', '#expiresAt = :retainUntil'];
+      if (request.outcome.kind === 'code') {
+        values[':outcome'] = { S: TransactionStatus.codeReceived };
+        names['#code'] = 'code';
+        values[':code'] = { S: request.outcome.code };
+        assignments.push('#code = :code');
+      } else {
+        values[':outcome'] = { S: TransactionStatus.providerError };
+        names['#error'] = 'error';
+        values[':error'] = { S: request.outcome.error };
+        assignments.push('#error = :error');
+        if (request.outcome.errorDescription !== undefined) {
+          names['#errorDescription'] = 'errorDescription';
+          values[':errorDescription'] = { S: request.outcome.errorDescription };
+          assignments.push('#errorDescription = :errorDescription');
+        }
+      }
+      try {
+        const result = await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { [TABLE_PARTITION_KEY]: { S: request.transactionId } },
+            // Expiry is enforced here, not by TTL: DynamoDB deletes expired items lazily, often days
+            // later, and serves them until then (developer guide, "Working with expired items").
+            ConditionExpression: '#status = :pending AND #expiresAt > :now AND #bindingHash = :bindingHash',
+            UpdateExpression: `SET ${assignments.join(', ')}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        const consumed = result.Attributes;
+        return {
+          consumed: true,
+          returnTo: consumed?.returnTo?.S,
+          codeVerifier: consumed?.codeVerifier?.S,
+          nonce: consumed?.nonce?.S,
+          organization: consumed?.organization?.S,
+        };
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) {
+          return { consumed: false, stored: readStoredState(error.Item) };
+        }
+        throw storeFault(error);
+      }
+    },
+
+    async completeSignIn(record) {
+      if (sessionsTableName === undefined) throw new Error('completeSignIn needs the sessions table');
+      const values: Record<string, AttributeValue> = {
+        ':codeReceived': { S: TransactionStatus.codeReceived },
+        ':signedIn': { S: TransactionStatus.signedIn },
+        ':sub': { S: record.sub },
+        ':claims': { S: JSON.stringify(record.claims) },
+        ':signedInAt': { N: String(record.nowMs) },
+      };
+      const assignments = ['#status = :signedIn', '#sub = :sub', '#claims = :claims', '#signedInAt = :signedInAt'];
+      const names: Record<string, string> = {
+        '#status': 'status',
+        '#sub': 'sub',
+        '#claims': 'claims',
+        '#signedInAt': 'signedInAt',
+        '#codeVerifier': 'codeVerifier',
+        '#nonce': 'nonce',
+      };
+      if (record.scope !== undefined) {
+        names['#scope'] = 'scope';
+        values[':scope'] = { S: record.scope };
+        assignments.push('#scope = :scope');
+      }
+      try {
+        await client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: { [TABLE_PARTITION_KEY]: { S: record.transactionId } },
+                  ConditionExpression: '#status = :codeReceived',
+                  UpdateExpression: `SET ${assignments.join(', ')} REMOVE #codeVerifier, #nonce`,
+                  ExpressionAttributeNames: names,
+                  ExpressionAttributeValues: values,
+                },
+              },
+              {
+                Put: {
+                  TableName: sessionsTableName,
+                  Item: sessionItem(record.session),
+                  ConditionExpression: 'attribute_not_exists(#id)',
+                  ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY },
+                },
+              },
+            ],
+          }),
+        );
+      } catch (error) {
+        // A cancelled transaction wrote nothing; for the user it is the same as an outage: start again.
+        throw storeFault(error);
+      }
+    },
+
+    async recordSignInFailure(record) {
+      try {
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { [TABLE_PARTITION_KEY]: { S: record.transactionId } },
+            ConditionExpression: '#status = :codeReceived',
+            UpdateExpression: 'SET #status = :failed, #failureReason = :reason, #failedAt = :failedAt REMOVE #codeVerifier, #nonce',
+            ExpressionAttributeNames: {
+              '#status': 'status',
+              '#failureReason': 'failureReason',
+              '#failedAt': 'failedAt',
+              '#codeVerifier': 'codeVerifier',
+              '#nonce': 'nonce',
+            },
+            ExpressionAttributeValues: {
+              ':codeReceived': { S: TransactionStatus.codeReceived },
+              ':failed': { S: TransactionStatus.signInFailed },
+              ':reason': { S: record.reason },
+              ':failedAt': { N: String(record.nowMs) },
+            },
+          }),
+        );
+      } catch (error) {
+        throw storeFault(error);
+      }
+    },
+  };
+}
+
+export function createTransactionStore(client: DynamoDBClient, tableName: string, sessionsTableName?: string): TransactionStore {
+  return { ...createPendingStore(client, tableName), ...createCallbackStore(client, tableName, sessionsTableName) };
+}
+
+function sessionItem(session: SessionRecord): Record<string, AttributeValue> {
+  return {
+    [TABLE_PARTITION_KEY]: { S: session.id },
+    sub: { S: session.sub },
+    ...(session.sid === undefined ? {} : { sid: { S: session.sid } }),
+    claims: { S: JSON.stringify(session.claims) },
+    createdAt: { N: String(session.createdAt) },
+    lastSeenAt: { N: String(session.lastSeenAt) },
+    absoluteExpiresAt: { N: String(session.absoluteExpiresAt) },
+    [TABLE_TTL_ATTRIBUTE]: { N: String(session.expiresAt) },
+  };
+}
+
+function parseClaims(value: string | undefined): Record<string, ClaimValue> {
+  if (value === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+    const claims: Record<string, ClaimValue> = {};
+    for (const [name, claim] of Object.entries(parsed)) {
+      if (typeof claim === 'string' || typeof claim === 'number' || typeof claim === 'boolean') claims[name] = claim;
+    }
+    return claims;
+  } catch {
+    return {};
+  }
+}
+
+/** The only attributes a session read fetches. */
+export const SESSION_READ_ATTRIBUTES = [TABLE_PARTITION_KEY, 'sub', 'sid', 'claims', 'lastSeenAt', 'absoluteExpiresAt'] as const;
+
+export function createSessionStore(client: DynamoDBClient, tableName: string): SessionStore {
+  const key = (sessionId: string): Record<string, AttributeValue> => ({ [TABLE_PARTITION_KEY]: { S: sessionId } });
+  return {
+    async find(sessionId) {
+      let item: Record<string, AttributeValue> | undefined;
+      try {
+        const result = await client.send(
+          new GetItemCommand({
+            TableName: tableName,
+            Key: key(sessionId),
+            ProjectionExpression: SESSION_READ_ATTRIBUTES.map((_, index) => `#a${index}`).join(', '),
+            ExpressionAttributeNames: Object.fromEntries(SESSION_READ_ATTRIBUTES.map((name, index) => [`#a${index}`, name])),
+            // A session ended a moment ago must not be served from a stale replica.
+            ConsistentRead: true,
+          }),
+        );
+        item = result.Item;
+      } catch (error) {
+        throw storeFault(error);
+      }
+      const sub = item?.sub?.S;
+      const lastSeenAt = item?.lastSeenAt?.N;
+      const absoluteExpiresAt = item?.absoluteExpiresAt?.N;
+      if (item === undefined || sub === undefined || lastSeenAt === undefined || absoluteExpiresAt === undefined) return undefined;
+      return {
+        id: sessionId,
+        sub,
+        sid: item.sid?.S,
+        claims: parseClaims(item.claims?.S),
+        lastSeenAt: Number(lastSeenAt),
+        absoluteExpiresAt: Number(absoluteExpiresAt),
+      };
+    },
+
+    async touch(sessionId, lastSeenAt, expiresAt) {
+      try {
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: key(sessionId),
+            ConditionExpression: 'attribute_exists(#id)',
+            UpdateExpression: 'SET #lastSeenAt = :lastSeenAt, #expiresAt = :expiresAt',
+            ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY, '#lastSeenAt': 'lastSeenAt', '#expiresAt': TABLE_TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':lastSeenAt': { N: String(lastSeenAt) }, ':expiresAt': { N: String(expiresAt) } },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw storeFault(error);
+      }
+    },
+
+    async remove(sessionId) {
+      try {
+        const result = await client.send(new DeleteItemCommand({ TableName: tableName, Key: key(sessionId), ReturnValues: 'ALL_OLD' }));
+        return { existed: result.Attributes !== undefined, sid: result.Attributes?.sid?.S };
+      } catch (error) {
+        throw storeFault(error);
+      }
+    },
+  };
+}
