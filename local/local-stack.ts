@@ -6,11 +6,14 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { CALLBACK_ROUTE, SIGNED_IN_ROUTE } from '../lambdas/callback/app.js';
+import { CALLBACK_ROUTE } from '../lambdas/callback/app.js';
 import { envLabel, parseConfig, SETTINGS, settingsToEnv, type FlowConfig, type RawSettings } from '../lambdas/core/config.js';
-import { TABLE_NAME_ENV } from '../lambdas/core/contract.js';
+import { CLIENT_SECRET_ENV, SESSION_TABLE_NAME_ENV, TABLE_NAME_ENV } from '../lambdas/core/contract.js';
+import { randomToken } from '../lambdas/core/encoding.js';
 import { pageResponse } from '../lambdas/core/pages.js';
 import { LOGIN_ROUTE } from '../lambdas/login/app.js';
+import { LOGOUT_POST_ROUTE, LOGOUT_ROUTE, SIGNED_OUT_ROUTE } from '../lambdas/logout/app.js';
+import { ME_ROUTE, SIGNED_IN_ROUTE } from '../lambdas/session/app.js';
 import type { FunctionName } from '../lib/bundling.js';
 import { createApiGatewayListener, type LambdaHttpHandler } from './api-gateway-adapter.js';
 import { closeServer } from './close-server.js';
@@ -33,6 +36,12 @@ export interface LocalStackOptions {
    * the embedded provider stands in; `baseUrl` defaults to `http://localhost:<port>`.
    */
   readonly settings?: RawSettings;
+  /**
+   * The client secret the callback redeems codes with. With the embedded provider a random one is
+   * made when absent; with a real provider (`issuerUrl` set) and no secret, the flow stops at the
+   * recorded code, as a deployment without a secret does.
+   */
+  readonly clientSecret?: string;
   /** One call per answered request; the path never includes the query string. */
   readonly onRequest?: (method: string, path: string, status: number, elapsedMs: number) => void;
   /** Each line a function writes to stdout (its request log), as CloudWatch would receive it. */
@@ -48,6 +57,9 @@ export interface LocalStack {
   /** True when the embedded provider answers for `issuer`. */
   readonly embeddedProvider: boolean;
   readonly tableName: string;
+  readonly sessionTableName: string;
+  /** Whether the callback redeems codes and makes sessions (a client secret is configured). */
+  readonly signsIn: boolean;
   readonly dynamoDbEndpoint: string;
   /** The bundles being served (removed on stop) and their esbuild metafile. */
   readonly build: LocalBuild;
@@ -65,6 +77,7 @@ export interface LocalStackState {
 
 export const DEFAULT_STATE_FILE = join(BUILD_ROOT, 'local-stack.json');
 export const LOCAL_TABLE_NAME = 'login-transactions';
+export const LOCAL_SESSION_TABLE_NAME = 'login-sessions';
 /** Registered with the embedded provider when CLIENT_ID is not set. */
 export const LOCAL_CLIENT_ID = 'local-demo';
 const HOST = '127.0.0.1';
@@ -248,15 +261,23 @@ function resolveConfig(settings: RawSettings, port: number, embeddedIssuer: stri
   );
 }
 
-function functionEnvironment(config: FlowConfig, tableName: string, dynamoDbEndpoint: string): Record<string, string> {
-  return {
+/** Each function gets only what its deployed twin gets: its tables, and the secret for the callback alone. */
+function functionEnvironments(config: FlowConfig, dynamoDbEndpoint: string, clientSecret: string | undefined): Record<FunctionName, Record<string, string>> {
+  const common = {
     ...settingsToEnv(config),
     [SETTINGS.baseUrl.envVar]: config.baseUrl,
-    [TABLE_NAME_ENV]: tableName,
     DYNAMODB_ENDPOINT: dynamoDbEndpoint,
     ...LOCAL_AWS_ENV,
     // Lambda runs Node 24; the SDK's warning about this machine's Node 20 says nothing about the functions.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const transactions = { [TABLE_NAME_ENV]: LOCAL_TABLE_NAME };
+  const sessions = { [SESSION_TABLE_NAME_ENV]: LOCAL_SESSION_TABLE_NAME };
+  return {
+    login: { ...common, ...transactions },
+    callback: { ...common, ...transactions, ...sessions, ...(clientSecret === undefined ? {} : { [CLIENT_SECRET_ENV]: clientSecret }) },
+    session: { ...common, ...sessions },
+    logout: { ...common, ...sessions },
   };
 }
 
@@ -268,7 +289,7 @@ function homePage(config: FlowConfig, embeddedProvider: boolean): LambdaHttpHand
       embeddedProvider
         ? 'An embedded OpenID provider stands in for Auth0: sign in with any user name and password, then approve the consent screen.'
         : `Sign-in happens at ${config.issuer}.`,
-      'You land back on a "Signed in" page. Run "npm run results" in a terminal to see what was recorded.',
+      'You land back on a page that says who signed in, with a button to sign out. /me answers the session as JSON. Run "npm run results" in a terminal to see what was recorded.',
     ],
     link: { href: `${config.baseUrl}/login`, label: 'Sign in' },
   });
@@ -282,6 +303,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const providerPort = embeddedProvider ? await findFreePort() : undefined;
   // Everything that can be wrong with the configuration is reported before anything starts.
   const config = resolveConfig(settings, port, providerPort === undefined ? undefined : `http://${HOST}:${providerPort}/`);
+  const clientSecret = options.clientSecret ?? (embeddedProvider ? randomToken() : undefined);
   assertJavaAvailable();
 
   const cleanups: Cleanup[] = [];
@@ -301,7 +323,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const [dynamoDbStart, buildStart, providerStart] = await Promise.allSettled([
       started(cleanups, startDynamoDbLocal(), (instance) => instance.stop).then(async (instance) => {
-        await createFlowTable(instance.endpoint, LOCAL_TABLE_NAME);
+        await Promise.all([createFlowTable(instance.endpoint, LOCAL_TABLE_NAME), createFlowTable(instance.endpoint, LOCAL_SESSION_TABLE_NAME)]);
         return instance;
       }),
       buildLocal(outdir),
@@ -309,7 +331,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ? Promise.resolve(undefined)
         : started(
             cleanups,
-            startEmbeddedProvider({ clientId: config.clientId, redirectUri: config.redirectUri, port: providerPort }),
+            startEmbeddedProvider({
+              clientId: config.clientId,
+              clientSecret: clientSecret ?? randomToken(),
+              redirectUri: config.redirectUri,
+              postLogoutRedirectUri: `${config.baseUrl}/signed-out`,
+              port: providerPort,
+            }),
             (provider) => provider.stop,
           ),
     ]);
@@ -317,16 +345,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const build = settledValue(buildStart);
     settledValue(providerStart);
 
-    const env = functionEnvironment(config, LOCAL_TABLE_NAME, dynamoDb.endpoint);
+    const environments = functionEnvironments(config, dynamoDb.endpoint, clientSecret);
     const startWorker = (name: FunctionName): Promise<FunctionWorker> =>
-      started(cleanups, startFunction(name, build, env, options.onFunctionLog), (worker) => worker.stop);
-    const [loginStart, callbackStart] = await Promise.allSettled([startWorker('login'), startWorker('callback')]);
-    const login = settledValue(loginStart);
-    const callback = settledValue(callbackStart);
+      started(cleanups, startFunction(name, build, environments[name], options.onFunctionLog), (worker) => worker.stop);
+    const workers = await Promise.allSettled([startWorker('login'), startWorker('callback'), startWorker('session'), startWorker('logout')]);
+    const [login, callback, session, logout] = workers.map(settledValue) as [FunctionWorker, FunctionWorker, FunctionWorker, FunctionWorker];
     routes.set('GET /', homePage(config, embeddedProvider));
     routes.set(LOGIN_ROUTE, login.handler);
     routes.set(CALLBACK_ROUTE, callback.handler);
-    routes.set(SIGNED_IN_ROUTE, callback.handler);
+    routes.set(ME_ROUTE, session.handler);
+    routes.set(SIGNED_IN_ROUTE, session.handler);
+    for (const route of [LOGOUT_ROUTE, LOGOUT_POST_ROUTE, SIGNED_OUT_ROUTE]) routes.set(route, logout.handler);
 
     if (options.stateFile !== undefined) {
       cleanups.push(
@@ -344,6 +373,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       issuer: config.issuer,
       embeddedProvider,
       tableName: LOCAL_TABLE_NAME,
+      sessionTableName: LOCAL_SESSION_TABLE_NAME,
+      signsIn: clientSecret !== undefined,
       dynamoDbEndpoint: dynamoDb.endpoint,
       build,
       stop,

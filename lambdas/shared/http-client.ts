@@ -26,6 +26,8 @@ export interface HttpClient {
   readonly fetch: HttpFetch;
   /** TCP connections opened so far: one per origin when keep-alive works. */
   connectionsOpened(): number;
+  /** Closes the kept-alive connections (tests and the bench; a function keeps them for its lifetime). */
+  close(): void;
 }
 
 export class HttpTimeoutError extends Error {
@@ -102,5 +104,11 @@ export function createHttpClient(options: HttpClientOptions = PROVIDER_HTTP_OPTI
       request.end(body);
     });
 
-  return { fetch, connectionsOpened: () => opened };
+  return {
+    fetch,
+    connectionsOpened: () => opened,
+    close: () => {
+      for (const agent of Object.values(agents)) agent.destroy();
+    },
+  };
 }

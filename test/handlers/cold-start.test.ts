@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ConfigError } from '../../lambdas/core/config.js';
 import type { HttpResponse } from '../../lambdas/core/http.js';
-import { dependenciesFromEnv } from '../../lambdas/shared/dependencies.js';
+import { loginDependenciesFromEnv as dependenciesFromEnv } from '../../lambdas/shared/dependencies.js';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
 import { createTestTable, getItem, localClient, scanAll, testEndpoint } from '../support/dynamodb.js';
 import { apiEvent } from '../support/flow.js';

@@ -9,11 +9,17 @@ import { lastLog } from '../support/logs.js';
 import { expectSecurePage } from '../support/responses.js';
 import { expectNothingWritten, snapshotTable } from '../support/table-snapshot.js';
 
+const unusedSignInOperations = {
+  completeSignIn: () => Promise.reject(new Error('no sign-in in this suite')),
+  recordSignInFailure: () => Promise.reject(new Error('no sign-in in this suite')),
+};
+
 /** The store the handlers use: the real one on DynamoDB Local until a test swaps in a failing one. */
 function switchableStore(): { wrapStore: (real: TransactionStore) => TransactionStore; failWith: (store: TransactionStore | undefined) => void } {
   let failing: TransactionStore | undefined;
   return {
     wrapStore: (real) => ({
+      ...real,
       savePending: (transaction) => (failing ?? real).savePending(transaction),
       consume: (request) => (failing ?? real).consume(request),
     }),
@@ -107,6 +113,7 @@ describe('an unexpected error', () => {
   test('answers a generic 500 page that reveals nothing, and is logged by its name only', async () => {
     const login = await flow.login();
     store.failWith({
+      ...unusedSignInOperations,
       savePending: () => Promise.reject(new TypeError('unused')),
       consume: () => Promise.reject(new TypeError('internal detail at /var/task/index.mjs:1:2')),
     });

@@ -28,6 +28,7 @@ let unexpectedFault: Error | undefined;
 const secrets = new Set<string>();
 
 const faultyStore = (store: TransactionStore): TransactionStore => ({
+  ...store,
   savePending: (transaction) => store.savePending(transaction),
   consume: (request) => (unexpectedFault === undefined ? store.consume(request) : Promise.reject(unexpectedFault)),
 });

@@ -1,12 +1,16 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CALLBACK_ROUTE, SIGNED_IN_ROUTE } from '../../lambdas/callback/app.js';
+import { CALLBACK_ROUTE } from '../../lambdas/callback/app.js';
 import { transactionIdForState } from '../../lambdas/core/authorization-request.js';
 import { BINDING_COOKIE_NAME } from '../../lambdas/core/binding.js';
 import type { FlowConfig } from '../../lambdas/core/config.js';
 import type { HttpResponse } from '../../lambdas/core/http.js';
 import { LOGIN_ROUTE } from '../../lambdas/login/app.js';
-import type { TransactionStore } from '../../lambdas/shared/store.js';
+import { LOGOUT_POST_ROUTE, LOGOUT_ROUTE } from '../../lambdas/logout/app.js';
+import { ME_ROUTE, SIGNED_IN_ROUTE } from '../../lambdas/session/app.js';
+import { SESSION_COOKIE_NAME } from '../../lambdas/core/session/session.js';
+import type { CodeRedeemer } from '../../lambdas/shared/code-redeemer.js';
+import type { SessionStore, TransactionStore } from '../../lambdas/shared/store.js';
 import { toApiGatewayEvent } from '../../local/api-gateway-adapter.js';
 import { createTestTable, getItem, localClient, testEndpoint, type StoredItem } from './dynamodb.js';
 import { wireHandlers } from './handlers.js';
@@ -25,6 +29,15 @@ export function testConfig(overrides: Partial<FlowConfig> = {}): FlowConfig {
     stateTtlSeconds: 600,
     retentionDays: 7,
     requireIss: false,
+    clientSecretArn: undefined,
+    tokenEndpointAuthMethod: 'client_secret_post',
+    tokenEndpoint: `${TEST_ISSUER}oauth/token`,
+    jwksUri: `${TEST_ISSUER}.well-known/jwks.json`,
+    endSessionEndpoint: `${TEST_ISSUER}oidc/logout`,
+    idTokenSigningAlgs: ['RS256'],
+    sessionIdleSeconds: 86_400,
+    sessionAbsoluteSeconds: 604_800,
+    profileClaims: ['name', 'email', 'email_verified', 'picture', 'org_id'],
     ...overrides,
     baseUrl,
     redirectUri: `${baseUrl}/callback`,
@@ -32,12 +45,12 @@ export function testConfig(overrides: Partial<FlowConfig> = {}): FlowConfig {
 }
 
 /** An API Gateway payload 2.0 event as the HTTP API would build it for this request. */
-export function apiEvent(routeKey: string, rawQueryString = '', cookieHeader?: string): APIGatewayProxyEventV2 {
-  const path = routeKey.split(' ')[1] ?? '/';
+export function apiEvent(routeKey: string, rawQueryString = '', cookieHeader?: string, extraHeaders: Record<string, string> = {}): APIGatewayProxyEventV2 {
+  const [method = 'GET', path = '/'] = routeKey.split(' ');
   return toApiGatewayEvent({
-    method: 'GET',
+    method,
     url: rawQueryString === '' ? path : `${path}?${rawQueryString}`,
-    headers: { host: 'login.example.test', 'user-agent': 'jest', ...(cookieHeader === undefined ? {} : { cookie: cookieHeader }) },
+    headers: { host: 'login.example.test', 'user-agent': 'jest', ...extraHeaders, ...(cookieHeader === undefined ? {} : { cookie: cookieHeader }) },
     sourceIp: '127.0.0.1',
     routeKey,
     domainName: 'login.example.test',
@@ -60,6 +73,7 @@ export interface LoginResult {
 export interface TestFlow {
   readonly config: FlowConfig;
   readonly tableName: string;
+  readonly sessionTableName: string;
   readonly client: DynamoDBClient;
   /** Wall clock the handlers see; move it to test expiry. */
   readonly clock: { nowMs: number };
@@ -67,9 +81,15 @@ export interface TestFlow {
   readonly logs: string[];
   login(rawQueryString?: string, bindingSecret?: string): Promise<LoginResult>;
   callback(rawQueryString: string, bindingSecret?: string): Promise<HttpResponse>;
-  /** GET /signed-in, the built-in landing page (served by the callback function). */
-  signedIn(): Promise<HttpResponse>;
+  /** GET /signed-in, the built-in landing page, with the session cookie when given. */
+  signedIn(sessionSecret?: string): Promise<HttpResponse>;
+  /** GET /me with the session cookie when given. */
+  me(sessionSecret?: string): Promise<HttpResponse>;
+  /** GET (or POST) /logout with the session cookie when given. */
+  logout(sessionSecret?: string, options?: { method?: 'GET' | 'POST'; headers?: Record<string, string> }): Promise<HttpResponse>;
   item(transactionId: string): Promise<StoredItem | undefined>;
+  /** The session item by the hash of its secret. */
+  sessionItem(sessionId: string): Promise<StoredItem | undefined>;
   close(): void;
 }
 
@@ -77,7 +97,9 @@ export interface TestFlowOptions {
   readonly config?: Partial<FlowConfig>;
   /** Wraps the real store, e.g. to count calls or inject faults. */
   readonly wrapStore?: (store: TransactionStore) => TransactionStore;
+  readonly wrapSessions?: (store: SessionStore) => SessionStore;
   readonly client?: DynamoDBClient;
+  readonly redeemer?: CodeRedeemer;
 }
 
 function bindingSecretFrom(response: HttpResponse): string {
@@ -90,20 +112,26 @@ function bindingSecretFrom(response: HttpResponse): string {
 /** Both handlers wired to a fresh table in DynamoDB Local, with a movable clock and captured logs. */
 export async function createTestFlow(options: TestFlowOptions = {}): Promise<TestFlow> {
   const endpoint = testEndpoint();
-  const tableName = await createTestTable(endpoint);
+  const [tableName, sessionTableName] = await Promise.all([createTestTable(endpoint), createTestTable(endpoint)]);
   const client = options.client ?? localClient(endpoint);
   const config = testConfig(options.config);
   const clock = { nowMs: Date.now() };
-  const { login: loginHandler, callback: callbackHandler, logs } = wireHandlers({
+  const handlers = wireHandlers({
     client,
     tableName,
+    sessionTableName,
     config,
     now: () => clock.nowMs,
     ...(options.wrapStore === undefined ? {} : { wrapStore: options.wrapStore }),
+    ...(options.wrapSessions === undefined ? {} : { wrapSessions: options.wrapSessions }),
+    ...(options.redeemer === undefined ? {} : { redeemer: options.redeemer }),
   });
+  const { login: loginHandler, callback: callbackHandler, logs } = handlers;
+  const sessionCookie = (secret: string | undefined): string | undefined => (secret === undefined ? undefined : `${SESSION_COOKIE_NAME}=${secret}`);
   return {
     config,
     tableName,
+    sessionTableName,
     client,
     clock,
     logs,
@@ -121,8 +149,14 @@ export async function createTestFlow(options: TestFlowOptions = {}): Promise<Tes
         apiEvent(CALLBACK_ROUTE, rawQueryString, bindingSecret === undefined ? undefined : bindingCookieHeader(bindingSecret)),
       );
     },
-    signedIn: () => callbackHandler(apiEvent(SIGNED_IN_ROUTE)),
+    signedIn: (sessionSecret) => handlers.session(apiEvent(SIGNED_IN_ROUTE, '', sessionCookie(sessionSecret))),
+    me: (sessionSecret) => handlers.session(apiEvent(ME_ROUTE, '', sessionCookie(sessionSecret))),
+    logout: (sessionSecret, logoutOptions = {}) =>
+      handlers.logout(
+        apiEvent(logoutOptions.method === 'POST' ? LOGOUT_POST_ROUTE : LOGOUT_ROUTE, '', sessionCookie(sessionSecret), logoutOptions.headers),
+      ),
     item: (transactionId) => getItem(client, tableName, transactionId),
+    sessionItem: (sessionId) => getItem(client, sessionTableName, sessionId),
     close: () => {
       if (options.client === undefined) client.destroy();
     },

@@ -4,10 +4,13 @@ import { createCallbackHandler } from '../../lambdas/callback/app.js';
 import type { FlowConfig } from '../../lambdas/core/config.js';
 import type { HttpResponse } from '../../lambdas/core/http.js';
 import { createLoginHandler } from '../../lambdas/login/app.js';
-import type { FlowDependencies } from '../../lambdas/shared/dependencies.js';
+import { createLogoutHandler } from '../../lambdas/logout/app.js';
+import { createSessionHandler } from '../../lambdas/session/app.js';
+import type { CodeRedeemer } from '../../lambdas/shared/code-redeemer.js';
+import type { BaseDependencies } from '../../lambdas/shared/dependencies.js';
 import { formatRequestLog, type RequestLogger } from '../../lambdas/shared/request-log.js';
 import { createDynamoDbClient } from '../../lambdas/shared/dynamodb-client.js';
-import { createTransactionStore, type TransactionStore } from '../../lambdas/shared/store.js';
+import { createSessionStore, createTransactionStore, type SessionStore, type TransactionStore } from '../../lambdas/shared/store.js';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
 
 /**
@@ -17,7 +20,12 @@ import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
 export interface HandlerOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
+  /** Where sessions go; the session and logout handlers need it, and the callback once it redeems. */
+  readonly sessionTableName?: string;
   readonly config: FlowConfig;
+  /** Redeems codes (a real token endpoint); without it the callback stops at the recorded code. */
+  readonly redeemer?: CodeRedeemer;
+  readonly wrapSessions?: (store: SessionStore) => SessionStore;
   /** Also hands every entry to this logger, e.g. the production stdout writer. */
   readonly log?: RequestLogger;
   readonly wrapStore?: (store: TransactionStore) => TransactionStore;
@@ -30,6 +38,10 @@ export type FlowHandler = (event: APIGatewayProxyEventV2) => Promise<HttpRespons
 export interface WiredHandlers {
   readonly login: FlowHandler;
   readonly callback: FlowHandler;
+  /** GET /me and GET /signed-in. */
+  readonly session: FlowHandler;
+  /** GET and POST /logout, GET /signed-out. */
+  readonly logout: FlowHandler;
   /** Every request log line, formatted as the functions write it. */
   readonly logs: string[];
   /** The most requests the handlers were working on at the same moment. */
@@ -38,17 +50,19 @@ export interface WiredHandlers {
 
 export function wireHandlers(options: HandlerOptions): WiredHandlers {
   const logs: string[] = [];
-  const store = createTransactionStore(options.client, options.tableName);
+  const store = createTransactionStore(options.client, options.tableName, options.sessionTableName);
+  const sessions = createSessionStore(options.client, options.sessionTableName ?? 'no-sessions-table');
   const now = options.now ?? Date.now;
-  const deps: FlowDependencies = {
+  const base: BaseDependencies = {
     config: options.config,
-    store: options.wrapStore?.(store) ?? store,
     now,
     log: (entry) => {
       logs.push(formatRequestLog(entry, now()));
       options.log?.(entry);
     },
   };
+  const deps = { ...base, store: options.wrapStore?.(store) ?? store };
+  const sessionDeps = { ...base, sessions: options.wrapSessions?.(sessions) ?? sessions };
   let inFlight = 0;
   let peak = 0;
   const counted =
@@ -64,7 +78,9 @@ export function wireHandlers(options: HandlerOptions): WiredHandlers {
     };
   return {
     login: counted(createLoginHandler(deps)),
-    callback: counted(createCallbackHandler(deps)),
+    callback: counted(createCallbackHandler(options.redeemer === undefined ? deps : { ...deps, redeemer: options.redeemer })),
+    session: counted(createSessionHandler(sessionDeps)),
+    logout: counted(createLogoutHandler(sessionDeps)),
     logs,
     peakInFlight: () => peak,
   };

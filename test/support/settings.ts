@@ -13,4 +13,13 @@ export const DEFAULT_FLOW_SETTINGS: FlowSettings = {
   stateTtlSeconds: 600,
   retentionDays: 7,
   requireIss: false,
+  clientSecretArn: undefined,
+  tokenEndpointAuthMethod: 'client_secret_post',
+  tokenEndpoint: 'https://tenant.example.test/oauth/token',
+  jwksUri: 'https://tenant.example.test/.well-known/jwks.json',
+  endSessionEndpoint: 'https://tenant.example.test/oidc/logout',
+  idTokenSigningAlgs: ['RS256'],
+  sessionIdleSeconds: 86_400,
+  sessionAbsoluteSeconds: 604_800,
+  profileClaims: ['name', 'email', 'email_verified', 'picture', 'org_id'],
 };

@@ -1,7 +1,8 @@
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer } from '../../../local/close-server.js';
-import { CALLBACK_ROUTE, SIGNED_IN_ROUTE } from '../../../lambdas/callback/app.js';
+import { CALLBACK_ROUTE } from '../../../lambdas/callback/app.js';
+import { SIGNED_IN_ROUTE } from '../../../lambdas/session/app.js';
 import { BINDING_COOKIE_NAME } from '../../../lambdas/core/binding.js';
 import { LOGIN_ROUTE } from '../../../lambdas/login/app.js';
 import { createApiGatewayListener, type LambdaHttpHandler } from '../../../local/api-gateway-adapter.js';
@@ -36,7 +37,7 @@ export async function startHttpStack(options: HttpStackOptions): Promise<HttpSta
   const routes = new Map<string, LambdaHttpHandler>([
     [LOGIN_ROUTE, handlers.login],
     [CALLBACK_ROUTE, handlers.callback],
-    [SIGNED_IN_ROUTE, handlers.callback],
+    [SIGNED_IN_ROUTE, handlers.session],
   ]);
   server.on('request', createApiGatewayListener({ routes, domainName: '127.0.0.1' }));
   return {

@@ -18,6 +18,7 @@ export function createStoreCounter(): StoreCounter {
     consumed: 0,
     writes: () => counter.savePendingCalls + counter.consumed,
     wrap: (store: TransactionStore): TransactionStore => ({
+      ...store,
       async savePending(transaction) {
         counter.savePendingCalls += 1;
         await store.savePending(transaction);
