@@ -33,8 +33,10 @@ function bundlesFrom(variant: Variant, files: Readonly<Record<FunctionName, stri
 }
 
 /**
- * Baseline (a): NodejsFunction's defaults with the SDK bundled: CommonJS, not minified, the SDK's
- * CommonJS build (esbuild's default main fields for Node), no aliases.
+ * Baseline (a): NodejsFunction's defaults with the SDK bundled: not minified, the SDK's CommonJS
+ * build (esbuild's default main fields for Node), no aliases. ES module output, NodejsFunction's
+ * other format, because the callback's top-level await (reading the client secret during init)
+ * cannot be emitted as CommonJS; the CommonJS code inside needs the same `require` banner then.
  */
 async function buildNaive(outdir: string): Promise<Record<FunctionName, BuiltBundle>> {
   const { metafile } = await build({
@@ -42,13 +44,14 @@ async function buildNaive(outdir: string): Promise<Record<FunctionName, BuiltBun
     bundle: true,
     platform: 'node',
     target: LAMBDA_BUILD.target,
-    format: 'cjs',
+    format: 'esm',
+    banner: { js: LAMBDA_BUILD.banner },
     outdir,
-    outExtension: { '.js': '.cjs' },
+    outExtension: { '.js': '.mjs' },
     metafile: true,
     logLevel: 'warning',
   });
-  const files = Object.fromEntries(FUNCTION_NAMES.map((name) => [name, join(outdir, `${name}.cjs`)])) as Record<FunctionName, string>;
+  const files = Object.fromEntries(FUNCTION_NAMES.map((name) => [name, join(outdir, `${name}.mjs`)])) as Record<FunctionName, string>;
   return bundlesFrom('naive', files, metafile);
 }
 

@@ -37,7 +37,8 @@ export class LoginFlowStack extends Stack {
     this.table = new TransactionsTable(this, 'transactions', { removalPolicy });
     this.sessions = new SessionsTable(this, 'sessions', { removalPolicy });
     this.clientSecret = this.clientSecretFor(options);
-    const settings = settingsToEnv(options.settings);
+    // Only the callback reads the secret, so only the callback is told where it is (added below).
+    const settings = settingsToEnv({ ...options.settings, clientSecretArn: undefined });
     const transactionsTable = { [TABLE_NAME_ENV]: this.table.table.tableName };
     const sessionsTable = { [SESSION_TABLE_NAME_ENV]: this.sessions.table.tableName };
     const common = { logRemovalPolicy: removalPolicy };

@@ -5,12 +5,14 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { transactionIdForState } from '../../lambdas/core/authorization-request.js';
 import { BINDING_COOKIE_NAME } from '../../lambdas/core/binding.js';
+import { SESSION_COOKIE_NAME } from '../../lambdas/core/session/session.js';
 import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
 import { getItem, localClient } from '../support/dynamodb.js';
 
 /**
  * The whole flow in a real browser (Debian's Chromium, headless) against the local stack: the
- * functions' Lambda bundles, the payload 2.0 adapter, DynamoDB Local and the embedded provider.
+ * functions' Lambda bundles, the payload 2.0 adapter, DynamoDB Local and the embedded provider,
+ * which redeems codes, so a sign-in ends with a session and a sign-out goes through the provider.
  */
 const OUTPUT_DIR = fileURLToPath(new URL('../../test-output/e2e/', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -29,7 +31,7 @@ let stack: LocalStack;
 let browser: Browser;
 let client: DynamoDBClient;
 const functionLogs: string[] = [];
-/** Every code, state and binding secret the browser saw: none may ever reach a log line. */
+/** Every code, state, binding and session secret the browser saw: none may ever reach a log line. */
 const secrets = new Set<string>();
 
 beforeAll(async () => {
@@ -58,7 +60,7 @@ function isLocal(url: URL): boolean {
 /** A browser profile of its own per test, so the provider's session never skips a login or consent page. */
 async function newBrowserContext(): Promise<BrowserContext> {
   const context = await browser.newContext();
-  // The provider's development pages ask for a web font; the test never leaves this machine.
+  // Nothing in the flow may reach beyond this machine; a request that tries fails the page visibly.
   await context.route((url) => !isLocal(url), (route) => route.abort());
   return context;
 }
@@ -110,11 +112,17 @@ function param(url: URL, name: string): string {
 }
 
 async function rememberBindingSecret(context: BrowserContext): Promise<void> {
-  const cookie = (await context.cookies(stack.baseUrl)).find((candidate) => candidate.name === BINDING_COOKIE_NAME);
-  if (cookie !== undefined) secrets.add(cookie.value);
+  for (const cookie of await context.cookies(stack.baseUrl)) {
+    if (cookie.name === BINDING_COOKIE_NAME || cookie.name === SESSION_COOKIE_NAME) secrets.add(cookie.value);
+  }
 }
 
-test('a sign-in records exactly the code the provider issued, and its callback works only once', async () => {
+async function me(page: Page): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await page.request.get(`${stack.baseUrl}/me`);
+  return { status: response.status(), body: (await response.json()) as Record<string, unknown> };
+}
+
+test('a sign-in redeems the code the provider issued, says who signed in, and its callback works only once', async () => {
   const context = await newBrowserContext();
   const page = await context.newPage();
   const callback = nextCallbackUrl(page);
@@ -128,14 +136,21 @@ test('a sign-in records exactly the code the provider issued, and its callback w
   await approveConsent(page);
   await page.waitForURL(`${stack.baseUrl}/signed-in`);
   expect(await page.textContent('h1')).toBe('Signed in');
+  expect(await page.textContent('main')).toContain('Signed in as alice (alice@example.test).');
   await page.screenshot({ path: `${OUTPUT_DIR}landing-page.png`, fullPage: true });
+  await rememberBindingSecret(context);
 
   const callbackUrl = await callback;
   expect(param(callbackUrl, 'iss')).toBe(stack.issuer);
   const code = param(callbackUrl, 'code');
   const item = await storedItem(param(callbackUrl, 'state'));
-  expect(item?.status?.S).toBe('code_received');
+  expect(item?.status?.S).toBe('signed_in');
+  expect(item?.sub?.S).toBe('alice');
   expect(item?.code?.S).toBe(code);
+  expect(item?.codeVerifier).toBeUndefined();
+  const [session] = (await context.cookies(stack.baseUrl)).filter((cookie) => cookie.name === SESSION_COOKIE_NAME);
+  expect(session).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax', path: '/' });
+  expect(await me(page)).toMatchObject({ status: 200, body: { sub: 'alice', name: 'alice', email: 'alice@example.test' } });
 
   const replay = await page.goto(callbackUrl.href);
   expect(replay?.status()).toBe(409);
@@ -166,7 +181,7 @@ test('two tabs of one browser each finish their own sign-in, the later-started o
 
   for (const callback of [await firstCallback, await secondCallback]) {
     const item = await storedItem(param(callback, 'state'));
-    expect(item?.status?.S).toBe('code_received');
+    expect(item?.status?.S).toBe('signed_in');
     expect(item?.code?.S).toBe(param(callback, 'code'));
   }
   expect(param(await firstCallback, 'code')).not.toBe(param(await secondCallback, 'code'));
@@ -197,8 +212,33 @@ test('denying consent records access_denied and shows our page', async () => {
   await context.close();
 });
 
-test('no function log line carries a code, state or binding secret', () => {
+test('signing out ends the session here and at the provider, and lands on /signed-out', async () => {
+  const context = await newBrowserContext();
+  const page = await context.newPage();
+  await startLogin(page);
+  await signInAtProvider(page, 'dave');
+  await approveConsent(page);
+  await page.waitForURL(`${stack.baseUrl}/signed-in`);
+  await rememberBindingSecret(context);
+  expect((await me(page)).status).toBe(200);
+
+  await page.click('button:has-text("Sign out")');
+  // The provider asks to confirm ending its own session, then sends the browser back.
+  await page.waitForURL((url) => url.href.startsWith(stack.issuer));
+  await page.click('button:has-text("Sign out")');
+  await page.waitForURL((url) => url.href.startsWith(`${stack.baseUrl}/signed-out`));
+  expect(await page.textContent('h1')).toBe('Signed out');
+  await page.screenshot({ path: `${OUTPUT_DIR}signed-out-page.png`, fullPage: true });
+  expect(await me(page)).toEqual({ status: 401, body: { error: 'unauthenticated' } });
+  expect((await context.cookies(stack.baseUrl)).some((cookie) => cookie.name === SESSION_COOKIE_NAME)).toBe(false);
+
+  // The provider's session ended too: a new sign-in asks for credentials again.
+  await startLogin(page);
+  await context.close();
+});
+
+test('no function log line carries a code, state, binding or session secret', () => {
   expect(functionLogs.length).toBeGreaterThan(0);
-  expect(secrets.size).toBeGreaterThanOrEqual(9);
+  expect(secrets.size).toBeGreaterThanOrEqual(11);
   for (const line of functionLogs) for (const secret of secrets) expect(line).not.toContain(secret);
 });

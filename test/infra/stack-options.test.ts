@@ -9,6 +9,7 @@ import { readStackOptions, type LoginFlowStackOptions } from '../../lib/stack-op
 import { DEFAULT_FLOW_SETTINGS, REQUIRED_SETTINGS as REQUIRED_CONTEXT } from '../support/settings.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLIENT_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:auth0-client-AbCdEf';
 
 // An App without an outdir makes a cdk.out folder in the temp dir at construction: give each one here.
 const appsOutdir = mkdtempSync(join(tmpdir(), 'login-flow-context-'));
@@ -38,7 +39,16 @@ describe('context settings, validated at synth time', () => {
       retainData: true,
       rejectedCallbacksAlarmThreshold: 25,
       alarmTopicArn: undefined,
+      createClientSecret: false,
     });
+  });
+
+  test('the client secret: an existing one by ARN, or one the stack makes', () => {
+    expect(optionsFor({ ...REQUIRED_CONTEXT, clientSecretArn: CLIENT_SECRET_ARN })).toMatchObject({
+      settings: { clientSecretArn: CLIENT_SECRET_ARN },
+      createClientSecret: false,
+    });
+    expect(optionsFor({ ...REQUIRED_CONTEXT, createClientSecret: true })).toMatchObject({ settings: { clientSecretArn: undefined }, createClientSecret: true });
   });
 
   test('values typed in cdk.json (numbers, booleans) are read like strings from -c', () => {
@@ -70,6 +80,27 @@ describe('context settings, validated at synth time', () => {
       'context "alarmTopicArn" must be an SNS topic ARN, got "arn:aws:sqs:eu-west-1:123456789012:queue"',
     ],
     ['an object where a string belongs', { ...REQUIRED_CONTEXT, audience: { value: 'x' } }, 'context "audience" must be a string, number or boolean'],
+    [
+      'both createClientSecret and clientSecretArn',
+      { ...REQUIRED_CONTEXT, createClientSecret: 'true', clientSecretArn: CLIENT_SECRET_ARN },
+      'context "createClientSecret" and "clientSecretArn" exclude each other: use the existing secret or make one',
+    ],
+    ['a createClientSecret that is not a boolean', { ...REQUIRED_CONTEXT, createClientSecret: 'yes' }, 'context "createClientSecret" must be true or false, got "yes"'],
+    [
+      'a clientSecretArn of another service',
+      { ...REQUIRED_CONTEXT, clientSecretArn: 'arn:aws:ssm:us-east-1:123456789012:parameter/auth0-client' },
+      'context "clientSecretArn" must be a Secrets Manager secret ARN, got "arn:aws:ssm:us-east-1:123456789012:parameter/auth0-client"',
+    ],
+    [
+      'a clientSecretArn that is only a secret name',
+      { ...REQUIRED_CONTEXT, clientSecretArn: 'auth0-client' },
+      'context "clientSecretArn" must be a Secrets Manager secret ARN, got "auth0-client"',
+    ],
+    ...(['HS256', 'none'] as const).map((algorithm): [string, Record<string, unknown>, string] => [
+      `${algorithm} among the idTokenSigningAlgs`,
+      { ...REQUIRED_CONTEXT, idTokenSigningAlgs: `RS256,${algorithm}` },
+      `context "idTokenSigningAlgs" may list only RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA (never none or HS*), got "${algorithm}"`,
+    ]),
   ])('%s fails with a message naming the setting', (_label, context, message) => {
     expect(optionsError(context)).toBe(message);
   });
