@@ -10,6 +10,7 @@ declare module 'autocannon' {
 
   interface Options {
     readonly url: string;
+    readonly method?: string;
     readonly connections?: number;
     /** Seconds. */
     readonly duration?: number;

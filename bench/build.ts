@@ -27,7 +27,7 @@ function bundlesFrom(variant: Variant, files: Readonly<Record<FunctionName, stri
     const file = files[name];
     const output = Object.keys(metafile.outputs).find((path) => resolve(path) === resolve(file));
     if (output === undefined) throw new Error(`the ${variant} metafile has no output for ${file}`);
-    bundles[name] = { variant, name, file, contents: analyzeBundle(metafile, output) };
+    bundles[name] = { variant, name, file, contents: analyzeBundle(metafile, output, name) };
   }
   return bundles;
 }
@@ -61,7 +61,7 @@ export async function buildBundles(outdir: string = BENCH_BUILD_DIR): Promise<Bu
   return { optimized: bundlesFrom('optimized', optimized.bundles, optimized.metafile), naive };
 }
 
-const PROBE_NAMES = ['cold', 'warm', 'adapter-server', 'express-server', 'dynamodb-stub', 'loopback-handler', 'login-without-store'] as const;
+const PROBE_NAMES = ['cold', 'warm', 'adapter-server', 'express-server', 'dynamodb-stub', 'provider-stub', 'loopback-handler', 'login-without-store'] as const;
 export type ProbeName = (typeof PROBE_NAMES)[number];
 
 export interface Probes {

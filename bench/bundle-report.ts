@@ -1,4 +1,5 @@
 import type { Metafile } from 'esbuild';
+import type { FunctionName } from '../lib/bundling.js';
 
 /**
  * Reading a bundle's esbuild metafile: what its bytes are made of, and whether any SDK part the
@@ -17,27 +18,49 @@ export interface UnneededPart {
 }
 
 /**
- * SDK parts the functions never run: DynamoDB PutItem/UpdateItem with the function's own
- * credentials from its environment. Matched against metafile input paths (ES and CommonJS builds).
+ * The DynamoDB commands each function's store can send (lambdas/shared/store.ts): the session and
+ * logout functions share one session store, so both carry its three. The client's constructor
+ * names DescribeEndpoints for endpoint discovery, so that one stays in every bundle.
  */
-export const UNNEEDED_SDK_PARTS: readonly UnneededPart[] = [
-  { label: 'default credential chain', pattern: /node_modules\/@aws-sdk\/credential-provider-node\// },
-  { label: 'SSO credentials and tokens', pattern: /node_modules\/@aws-sdk\/(credential-provider-sso|token-providers)\// },
-  { label: 'INI profile credentials', pattern: /node_modules\/@aws-sdk\/credential-provider-ini\// },
-  { label: 'credential_process', pattern: /node_modules\/@aws-sdk\/credential-provider-process\// },
-  { label: 'web identity token file', pattern: /node_modules\/@aws-sdk\/credential-provider-web-identity\// },
-  { label: 'container and instance metadata credentials', pattern: /node_modules\/@(aws-sdk\/credential-provider-http|smithy\/credential-provider-imds)\// },
-  { label: 'any other credential provider', pattern: /node_modules\/@aws-sdk\/credential-provider-(?!node\/|sso\/|ini\/|process\/|web-identity\/|http\/)/ },
-  { label: 'STS, SSO, SSO-OIDC and sign-in clients', pattern: /node_modules\/@aws-sdk\/nested-clients\// },
-  { label: 'other service clients', pattern: /node_modules\/@aws-sdk\/client-(?!dynamodb\/)/ },
-  {
-    // The client's constructor names DescribeEndpoints for endpoint discovery, so that one stays.
-    label: 'DynamoDB commands other than PutItem and UpdateItem',
-    pattern: /node_modules\/@aws-sdk\/client-dynamodb\/dist-(es|cjs)\/commands\/(?!(PutItem|UpdateItem|DescribeEndpoints)Command\.js$)/,
-  },
-  { label: 'event streams', pattern: /node_modules\/@smithy\/core\/dist-(es|cjs)\/submodules\/event-streams\// },
-  { label: 'endpoint discovery cache', pattern: /node_modules\/(@aws-sdk\/endpoint-cache|mnemonist|obliterator)\// },
-];
+export const DYNAMODB_COMMANDS: Readonly<Record<FunctionName, readonly string[]>> = {
+  login: ['PutItem'],
+  callback: ['UpdateItem', 'TransactWriteItems'],
+  session: ['GetItem', 'UpdateItem', 'DeleteItem'],
+  logout: ['GetItem', 'UpdateItem', 'DeleteItem'],
+};
+
+/** The issue's size targets, in bytes (KB of 1,024 bytes, as esbuild and `cdk synth` print them). */
+export const BUNDLE_BUDGET_BYTES: Readonly<Record<FunctionName, number>> = {
+  login: 180 * 1024,
+  callback: 230 * 1024,
+  session: 230 * 1024,
+  logout: 230 * 1024,
+};
+
+/**
+ * SDK parts a function never runs: its own DynamoDB commands with the function's own credentials
+ * from its environment. Matched against metafile input paths (ES and CommonJS builds).
+ */
+export function unneededSdkParts(name: FunctionName): readonly UnneededPart[] {
+  const commands = [...DYNAMODB_COMMANDS[name], 'DescribeEndpoints'];
+  return [
+    { label: 'default credential chain', pattern: /node_modules\/@aws-sdk\/credential-provider-node\// },
+    { label: 'SSO credentials and tokens', pattern: /node_modules\/@aws-sdk\/(credential-provider-sso|token-providers)\// },
+    { label: 'INI profile credentials', pattern: /node_modules\/@aws-sdk\/credential-provider-ini\// },
+    { label: 'credential_process', pattern: /node_modules\/@aws-sdk\/credential-provider-process\// },
+    { label: 'web identity token file', pattern: /node_modules\/@aws-sdk\/credential-provider-web-identity\// },
+    { label: 'container and instance metadata credentials', pattern: /node_modules\/@(aws-sdk\/credential-provider-http|smithy\/credential-provider-imds)\// },
+    { label: 'any other credential provider', pattern: /node_modules\/@aws-sdk\/credential-provider-(?!node\/|sso\/|ini\/|process\/|web-identity\/|http\/)/ },
+    { label: 'STS, SSO, SSO-OIDC and sign-in clients', pattern: /node_modules\/@aws-sdk\/nested-clients\// },
+    { label: 'other service clients', pattern: /node_modules\/@aws-sdk\/client-(?!dynamodb\/)/ },
+    {
+      label: `DynamoDB commands other than ${DYNAMODB_COMMANDS[name].join(', ')}`,
+      pattern: new RegExp(`node_modules/@aws-sdk/client-dynamodb/dist-(es|cjs)/commands/(?!(${commands.join('|')})Command\\.js$)`),
+    },
+    { label: 'event streams', pattern: /node_modules\/@smithy\/core\/dist-(es|cjs)\/submodules\/event-streams\// },
+    { label: 'endpoint discovery cache', pattern: /node_modules\/(@aws-sdk\/endpoint-cache|mnemonist|obliterator)\// },
+  ];
+}
 
 export interface BundleContents {
   readonly bytes: number;
@@ -55,14 +78,14 @@ function moduleOf(input: string): string {
 }
 
 /** `outputPath` is the output's key in the metafile (a build of several entry points has one per bundle). */
-export function analyzeBundle(metafile: Metafile, outputPath: string): BundleContents {
+export function analyzeBundle(metafile: Metafile, outputPath: string, name: FunctionName): BundleContents {
   const output = metafile.outputs[outputPath];
   if (output === undefined) throw new Error(`no output ${outputPath} in the metafile`);
   const inputs = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0);
   const byModule = new Map<string, number>();
   for (const [path, input] of inputs) byModule.set(moduleOf(path), (byModule.get(moduleOf(path)) ?? 0) + input.bytesInOutput);
   const contributors = [...byModule].map(([module, bytes]) => ({ module, bytes })).sort((a, b) => b.bytes - a.bytes);
-  const unneeded = UNNEEDED_SDK_PARTS.map(({ label, pattern }) => {
+  const unneeded = unneededSdkParts(name).map(({ label, pattern }) => {
     const found = inputs.filter(([path]) => pattern.test(path));
     return { label, bytes: found.reduce((sum, [, input]) => sum + input.bytesInOutput, 0), inputs: found.map(([path]) => path) };
   }).filter((part) => part.inputs.length > 0);

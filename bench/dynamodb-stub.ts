@@ -1,31 +1,46 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { DEFAULT_SESSION_ABSOLUTE_SECONDS } from '../lambdas/core/config.js';
 import { TABLE_PARTITION_KEY } from '../lambdas/core/contract.js';
 
 /**
- * A loopback stand-in for DynamoDB that speaks its JSON protocol (awsJson1_0) for the two
- * operations the functions send, so the timed path runs the real SDK: serialize, sign, send over a
- * kept-alive connection, parse. It checks each request looks like what the SDK sends (target,
- * content type, SigV4 header, table, key) and answers success: a stateless stand-in for timing,
- * not an emulator (correctness is tested against DynamoDB Local). `GET /ping` answers the bench's
- * bare round trip.
+ * A loopback stand-in for DynamoDB that speaks its JSON protocol (awsJson1_0) for the operations
+ * the functions send, so the timed path runs the real SDK: serialize, sign, send over a kept-alive
+ * connection, parse. It checks each request looks like what the SDK sends (target, content type,
+ * SigV4 header, table, key) and answers success: a stateless stand-in for timing, not an emulator
+ * (correctness is tested against DynamoDB Local). `GET /ping` answers the bench's bare round trip.
  */
 
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 const JSON_1_0 = 'application/x-amz-json-1.0';
 const SIGV4 = /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/[^/]+\/dynamodb\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/;
+const OPERATIONS = ['PutItem', 'UpdateItem', 'GetItem', 'DeleteItem', 'TransactWriteItems'] as const;
 
-type Operation = 'PutItem' | 'UpdateItem';
+type Operation = (typeof OPERATIONS)[number];
 
 interface AttributeValue {
   readonly S?: string;
+  readonly N?: string;
 }
+
+type Item = Readonly<Record<string, AttributeValue>>;
 
 interface RequestBody {
   readonly TableName?: unknown;
-  readonly Item?: Record<string, AttributeValue>;
-  readonly Key?: Record<string, AttributeValue>;
+  readonly Item?: Item;
+  readonly Key?: Item;
   readonly UpdateExpression?: unknown;
-  readonly ExpressionAttributeValues?: Record<string, AttributeValue>;
+  readonly ExpressionAttributeValues?: Item;
+  readonly TransactItems?: readonly { readonly Update?: RequestBody; readonly Put?: RequestBody }[];
+}
+
+export interface DynamoDbStubOptions {
+  readonly transactionsTable: string;
+  readonly sessionsTable: string;
+  /**
+   * What every consumed transaction carries, so that a callback with a client secret redeems its
+   * code: the token endpoint's stand-in expects this verifier and signs this nonce.
+   */
+  readonly consumed: { readonly codeVerifier: string; readonly nonce: string };
 }
 
 export interface DynamoDbStub {
@@ -34,28 +49,86 @@ export interface DynamoDbStub {
   reset(): void;
 }
 
+type Answer = { ok: true; payload: object } | { ok: false; reason: string };
+
+const keyOf = (body: RequestBody | undefined): string | undefined => body?.Key?.[TABLE_PARTITION_KEY]?.S;
+
+/** The session /me reads: active (seen just now, the default lifetime ahead), so no touch is due either. */
+function activeSession(id: string): Item {
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  return {
+    [TABLE_PARTITION_KEY]: { S: id },
+    sub: { S: 'bench|user' },
+    claims: { S: JSON.stringify({ name: 'Bench User', email: 'bench@example.test' }) },
+    lastSeenAt: { N: String(nowSeconds) },
+    absoluteExpiresAt: { N: String(nowSeconds + DEFAULT_SESSION_ABSOLUTE_SECONDS) },
+  };
+}
+
 /** The answer for a well-formed request, or the reason it is not one. */
-function answer(operation: Operation, body: RequestBody, tableName: string): { ok: true; payload: object } | { ok: false; reason: string } {
-  if (body.TableName !== tableName) return { ok: false, reason: `unexpected table ${String(body.TableName)}` };
-  if (operation === 'PutItem') {
-    if (typeof body.Item?.[TABLE_PARTITION_KEY]?.S !== 'string') return { ok: false, reason: 'PutItem without a string key' };
-    return { ok: true, payload: {} };
+function answer(operation: Operation, body: RequestBody, options: DynamoDbStubOptions): Answer {
+  const { transactionsTable, sessionsTable } = options;
+  const expectTable = (table: string): string | undefined => (body.TableName === table ? undefined : `${operation} on unexpected table ${String(body.TableName)}`);
+  switch (operation) {
+    case 'PutItem': {
+      const wrongTable = expectTable(transactionsTable);
+      if (wrongTable !== undefined) return { ok: false, reason: wrongTable };
+      if (typeof body.Item?.[TABLE_PARTITION_KEY]?.S !== 'string') return { ok: false, reason: 'PutItem without a string key' };
+      return { ok: true, payload: {} };
+    }
+    case 'UpdateItem': {
+      const wrongTable = expectTable(transactionsTable);
+      if (wrongTable !== undefined) return { ok: false, reason: wrongTable };
+      const key = keyOf(body);
+      if (key === undefined || typeof body.UpdateExpression !== 'string') return { ok: false, reason: 'UpdateItem without key or expression' };
+      // ReturnValues ALL_NEW: enough of the consumed item for the callback (no returnTo: /signed-in).
+      const status = body.ExpressionAttributeValues?.[':outcome']?.S ?? 'code_received';
+      const { codeVerifier, nonce } = options.consumed;
+      return {
+        ok: true,
+        payload: { Attributes: { [TABLE_PARTITION_KEY]: { S: key }, status: { S: status }, codeVerifier: { S: codeVerifier }, nonce: { S: nonce } } },
+      };
+    }
+    case 'GetItem': {
+      const wrongTable = expectTable(sessionsTable);
+      if (wrongTable !== undefined) return { ok: false, reason: wrongTable };
+      const key = keyOf(body);
+      if (key === undefined) return { ok: false, reason: 'GetItem without a string key' };
+      return { ok: true, payload: { Item: activeSession(key) } };
+    }
+    case 'DeleteItem': {
+      const wrongTable = expectTable(sessionsTable);
+      if (wrongTable !== undefined) return { ok: false, reason: wrongTable };
+      const key = keyOf(body);
+      if (key === undefined) return { ok: false, reason: 'DeleteItem without a string key' };
+      // ReturnValues ALL_OLD: the ended session, with the provider's sid for its logout.
+      return { ok: true, payload: { Attributes: { ...activeSession(key), sid: { S: 'bench-provider-session' } } } };
+    }
+    case 'TransactWriteItems': {
+      // The callback's sign-in: the consumed transaction updated, the session put.
+      const [first, second, ...rest] = body.TransactItems ?? [];
+      const update = first?.Update;
+      const put = second?.Put;
+      const wellFormed =
+        rest.length === 0 &&
+        update?.TableName === transactionsTable &&
+        keyOf(update) !== undefined &&
+        typeof update.UpdateExpression === 'string' &&
+        put?.TableName === sessionsTable &&
+        typeof put.Item?.[TABLE_PARTITION_KEY]?.S === 'string';
+      return wellFormed ? { ok: true, payload: {} } : { ok: false, reason: 'TransactWriteItems is not a transaction update plus a session put' };
+    }
   }
-  const key = body.Key?.[TABLE_PARTITION_KEY]?.S;
-  if (typeof key !== 'string' || typeof body.UpdateExpression !== 'string') return { ok: false, reason: 'UpdateItem without key or expression' };
-  // ReturnValues ALL_NEW: enough of the new item for the callback to read (no returnTo: /signed-in).
-  const status = body.ExpressionAttributeValues?.[':outcome']?.S ?? 'code_received';
-  return { ok: true, payload: { Attributes: { [TABLE_PARTITION_KEY]: { S: key }, status: { S: status } } } };
 }
 
 function operationOf(request: IncomingMessage): Operation | undefined {
   const target = request.headers['x-amz-target'];
   if (typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) return undefined;
   const operation = target.slice(TARGET_PREFIX.length);
-  return operation === 'PutItem' || operation === 'UpdateItem' ? operation : undefined;
+  return OPERATIONS.find((known) => known === operation);
 }
 
-export function createDynamoDbStub(tableName: string): DynamoDbStub {
+export function createDynamoDbStub(options: DynamoDbStubOptions): DynamoDbStub {
   let connections = 0;
   let rejected = 0;
   let requests: Record<string, number> = {};
@@ -95,7 +168,7 @@ export function createDynamoDbStub(tableName: string): DynamoDbStub {
       } catch {
         return reject(response, 'body is not JSON');
       }
-      const result = answer(operation, body, tableName);
+      const result = answer(operation, body, options);
       if (!result.ok) return reject(response, result.reason);
       requests[operation] = (requests[operation] ?? 0) + 1;
       return reply(response, 200, result.payload);

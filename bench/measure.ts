@@ -78,6 +78,8 @@ export interface WarmSummary {
   /** Growth over the second half only: warm-up effects (compiled code, caches) are over, a leak is not. */
   readonly heapGrowthSecondHalfBytes: number;
   readonly statusCodes: Readonly<Record<string, number>>;
+  /** Measured responses that set each cookie to a value, by name. */
+  readonly cookiesSet: Readonly<Record<string, number>>;
   readonly stubRejected: number;
 }
 
@@ -107,6 +109,7 @@ export async function measureWarm(
     heapGrowthBytes: report.heapAfterBytes - report.heapBeforeBytes,
     heapGrowthSecondHalfBytes: report.heapAfterBytes - report.heapHalfwayBytes,
     statusCodes: report.statusCodes,
+    cookiesSet: report.cookiesSet,
     stubRejected: stats.rejected,
   };
 }

@@ -15,6 +15,17 @@ export interface FunctionResult {
   readonly throughput: ThroughputResult;
 }
 
+/** The callback with a client secret set: it redeems each code at the token endpoint's stand-in. */
+export interface RedemptionResult {
+  readonly warm: WarmSummary;
+  /** TCP connections the provider's stand-in (token endpoint and JWKS, one origin) accepted, warm-up included. */
+  readonly providerConnections: number;
+  readonly tokenRequests: number;
+  readonly jwksFetches: number;
+  /** The stand-in's own CPU per token request, mostly signing the ID token: part of each latency, not of the function's CPU. */
+  readonly providerCpuMicrosPerTokenRequest: number;
+}
+
 export interface TargetCheck {
   readonly label: string;
   readonly value: string;
@@ -47,6 +58,7 @@ export interface BenchResults {
   /** The login handler with its DynamoDB write replaced by a no-op: the project's own code alone. */
   readonly loginWithoutStore: { readonly warm: WarmSummary; readonly throughput: ThroughputResult };
   readonly expressLogin: ThroughputResult;
+  readonly callbackWithRedemption: RedemptionResult;
   readonly cost: Readonly<Record<Variant, { readonly billedMsPerFlow: number; readonly perMillionFlows: FlowCost; readonly perMillionColdStartsUsd: number }>>;
   readonly targets: readonly TargetCheck[];
 }
@@ -74,9 +86,14 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [row(header), row(header.map(() => '---')), ...rows.map(row)].join('\n');
 }
 
-/** The side-by-side table: this project's two functions and the naive bundles of the same code, with ratios. */
+/** The functions measured, in the order they were. */
+function namesOf(results: BenchResults): FunctionName[] {
+  return [...new Set(results.functions.map((result) => result.name))];
+}
+
+/** The side-by-side table: this project's functions and the naive bundles of the same code, with ratios. */
 function functionsTable(results: BenchResults): string {
-  const names: readonly FunctionName[] = ['login', 'callback'];
+  const names = namesOf(results);
   const ours = names.map((name) => find(results, 'optimized', name));
   const naive = names.map((name) => find(results, 'naive', name));
   const metric = (label: string, format: (result: FunctionResult) => string, value?: (result: FunctionResult) => number): string[] => [
@@ -88,9 +105,9 @@ function functionsTable(results: BenchResults): string {
     }),
   ];
   return table(
-    ['', 'login', 'callback', 'login, naive bundle (a)', 'callback, naive bundle (a)'],
+    ['', ...names, ...names.map((name) => `${name}, naive bundle (a)`)],
     [
-      metric('Bundle size (minified ESM / unminified CJS)', (r) => kib(r.bundle.bytes), (r) => r.bundle.bytes),
+      metric('Bundle size (minified / naive: unminified)', (r) => kib(r.bundle.bytes), (r) => r.bundle.bytes),
       metric('Unneeded SDK parts bundled', (r) => (r.bundle.unneeded.length === 0 ? 'none' : `${r.bundle.unneeded.length} (${kib(r.bundle.unneeded.reduce((sum, part) => sum + part.bytes, 0))})`)),
       metric('Cold init over empty module, p50 / p90', (r) => `${ms(r.cold.extraP50Ms, 1)} / ${ms(r.cold.extraP90Ms, 1)}`, (r) => r.cold.extraP50Ms),
       metric('First invocation after init, p50', (r) => ms(r.cold.firstInvocationP50Ms, 1), (r) => r.cold.firstInvocationP50Ms),
@@ -126,6 +143,24 @@ function loginComparisonTable(results: BenchResults): string {
   );
 }
 
+function redemptionTable(results: BenchResults): string {
+  const redemption = results.callbackWithRedemption;
+  const { warm } = redemption;
+  const invocations = `${results.method.warmInvocations.toLocaleString('en-US')} invocations (and ${results.method.warmUpInvocations} warm-up ones)`;
+  return table(
+    ['Callback with redemption (client secret set)', 'This project'],
+    [
+      ['Warm invocation p50 / p99', `${ms(warm.p50Ms)} / ${ms(warm.p99Ms)}`],
+      ['CPU per warm invocation (all threads, GC included)', micros(warm.cpuMicrosPerInvocation)],
+      [`TCP connections to the token endpoint over ${invocations}`, String(redemption.providerConnections)],
+      [`JWKS fetches over those invocations (token requests: ${redemption.tokenRequests.toLocaleString('en-US')})`, String(redemption.jwksFetches)],
+      ['TCP connections to DynamoDB over those invocations', String(warm.tcpConnections)],
+      ['Heap growth over the timed invocations (over their second half)', `${kib(warm.heapGrowthBytes)} (${kib(warm.heapGrowthSecondHalfBytes)})`],
+      ["The token endpoint's stand-in: CPU per token request (signing the ID token), inside each latency above", micros(redemption.providerCpuMicrosPerTokenRequest)],
+    ],
+  );
+}
+
 function costTable(results: BenchResults): string {
   const { optimized, naive } = results.cost;
   const line = (label: string, pick: (cost: FlowCost) => number): string[] => [label, usd(pick(optimized.perMillionFlows)), usd(pick(naive.perMillionFlows))];
@@ -147,16 +182,15 @@ function costTable(results: BenchResults): string {
 }
 
 function contributorsTable(results: BenchResults): string {
-  const login = find(results, 'optimized', 'login').bundle;
-  const callback = find(results, 'optimized', 'callback').bundle;
-  const top = login.contributors.slice(0, 10);
+  const names = namesOf(results);
+  const bundles = names.map((name) => find(results, 'optimized', name).bundle);
+  const bytesOf = (module: string, bundle: (typeof bundles)[number]): number => bundle.contributors.find((other) => other.module === module)?.bytes ?? 0;
+  const totals = new Map<string, number>();
+  for (const bundle of bundles) for (const { module, bytes } of bundle.contributors) totals.set(module, (totals.get(module) ?? 0) + bytes);
+  const top = [...totals].sort((a, b) => b[1] - a[1]).slice(0, 10);
   return table(
-    ['Top contributors (esbuild metafile)', 'login', 'callback'],
-    top.map((contributor) => [
-      contributor.module,
-      kib(contributor.bytes),
-      kib(callback.contributors.find((other) => other.module === contributor.module)?.bytes ?? 0),
-    ]),
+    ['Top contributors (esbuild metafile), by their bytes over all functions', ...names],
+    top.map(([module]) => [module, ...bundles.map((bundle) => kib(bytesOf(module, bundle)))]),
   );
 }
 
@@ -175,13 +209,21 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     'Ratios in brackets compare the naive bundle with this project: above 1× means the naive bundle is bigger, slower or costlier.',
     '',
-    `Cold init: ${method.coldRuns} fresh Node processes per bundle, each importing it (which builds the DynamoDB client) and then making one invocation; ` +
+    `Invocations: GET /login, GET /callback (a client secret unset: the flow stops at the recorded code), GET /me and POST /logout with a session cookie. ` +
+      `Cold init: ${method.coldRuns} fresh Node processes per bundle, each importing it (which builds the DynamoDB client) and then making one invocation; ` +
       `the empty module's import took ${ms(results.emptyModuleImportP50Ms, 2)} (p50). ` +
       `Warm: ${method.warmInvocations.toLocaleString('en-US')} sequential invocations per function after ${method.warmUpInvocations} warm-up ones, ` +
       `against a loopback DynamoDB stub in its own process (real SDK path: serialize, sign, send, parse). ` +
       `A bare HTTP round trip to that stub through the same loop takes ${ms(floor.p50Ms)} p50 / ${ms(floor.p99Ms)} p99 and ${micros(floor.cpuMicrosPerInvocation)} of CPU on this machine; ` +
       `the login handler with its write skipped takes ${ms(results.loginWithoutStore.warm.p50Ms)} p50 and ${micros(results.loginWithoutStore.warm.cpuMicrosPerInvocation)}: the rest of a login is the write through the AWS SDK. ` +
       `Throughput: autocannon, ${method.load.connections} connections, ${method.load.rounds} runs of ${method.load.secondsPerRound} s per target taken in turns, after ${method.load.warmupSeconds} s of warm-up each.`,
+    '',
+    redemptionTable(results),
+    '',
+    `With a client secret set, each callback consumes the transaction, redeems the code at a loopback stand-in for the token endpoint (client_secret_post, ` +
+      `through the functions' keep-alive HTTP client), which answers with a freshly signed RS256 ID token carrying the consumed transaction's nonce, ` +
+      `verifies it against the JWKS (one stand-in origin, like the provider's), and writes the sign-in and the session in one DynamoDB transaction. ` +
+      `Every timed invocation answered 303 with a session cookie.`,
     '',
     loginComparisonTable(results),
     '',

@@ -37,8 +37,8 @@ export async function readFunctionSettings(): Promise<FunctionSettings> {
       };
     };
     const login = settingsOf(stack.loginFunction);
-    const callback = settingsOf(stack.callbackFunction);
-    if (login.memoryMb !== callback.memoryMb || login.architecture !== callback.architecture) {
+    const others = [stack.callbackFunction, stack.sessionFunction, stack.logoutFunction].map(settingsOf);
+    if (others.some((other) => other.memoryMb !== login.memoryMb || other.architecture !== login.architecture)) {
       throw new Error('the functions differ in memory or architecture; the cost model assumes one setting');
     }
     return login;

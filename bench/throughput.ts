@@ -16,6 +16,8 @@ export const LOAD = {
 export interface LoadTarget {
   readonly key: string;
   readonly url: string;
+  /** GET unless given. */
+  readonly method?: string;
   readonly headers?: Readonly<Record<string, string>>;
   /** Anything else (or any error) fails the bench: a fast stream of errors is not throughput. */
   readonly expectedStatus: number;
@@ -48,6 +50,7 @@ async function run(target: LoadTarget, seconds: number): Promise<Run> {
   const cpuBefore = await readMeters(target);
   const result = await autocannon({
     url: target.url,
+    method: target.method ?? 'GET',
     headers: target.headers ?? {},
     connections: LOAD.connections,
     duration: seconds,

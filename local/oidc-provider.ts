@@ -62,7 +62,7 @@ const INTERACTION_ROUTE = /^\/interaction\/([\w-]+)(?:\/(login|confirm|abort))?$
 interface InteractionDetails {
   readonly uid: string;
   readonly prompt: { readonly name: string; readonly details: { readonly missingOIDCScope?: string[]; readonly missingOIDCClaims?: string[] } };
-  readonly params: { readonly client_id?: string; readonly scope?: string };
+  readonly params: { readonly client_id?: string; readonly scope?: string; readonly audience?: string };
   readonly session?: { readonly accountId?: string };
   readonly grantId?: string;
 }
@@ -213,7 +213,7 @@ async function handleInteraction(
     if (prompt === 'login') return sendPage(response, 200, loginPage({ applicationName, action: `${base}/login` }), csp);
     if (prompt === 'consent') {
       const scopes = (details.params.scope ?? '').split(' ').filter((scope) => scope !== '');
-      return sendPage(response, 200, consentPage({ applicationName, scopes, action: `${base}/confirm`, denyAction: `${base}/abort` }), csp);
+      return sendPage(response, 200, consentPage({ applicationName, scopes, audience: details.params.audience, action: `${base}/confirm`, denyAction: `${base}/abort` }), csp);
     }
     throw new PageError(501, 'invalid_request', `unsupported prompt ${prompt}`);
   }

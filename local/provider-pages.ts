@@ -63,15 +63,18 @@ export function loginPage({ applicationName, action, problem }: LoginPage): stri
 export interface ConsentPage {
   readonly applicationName: string;
   readonly scopes: readonly string[];
+  /** Auth0's `audience`: the API the application asks to call, shown like Auth0's consent page does. */
+  readonly audience: string | undefined;
   readonly action: string;
   readonly denyAction: string;
 }
 
-export function consentPage({ applicationName, scopes, action, denyAction }: ConsentPage): string {
+export function consentPage({ applicationName, scopes, audience, action, denyAction }: ConsentPage): string {
   const items = scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`).join('');
+  const api = audience === undefined ? '' : `<p class="muted">To call the API <code>${escapeHtml(audience)}</code>.</p>`;
   return page(
     'Authorize',
-    `<h1>Authorize ${escapeHtml(applicationName)}</h1><p class="muted">The application asks for:</p><ul>${items}</ul>` +
+    `<h1>Authorize ${escapeHtml(applicationName)}</h1><p class="muted">The application asks for:</p><ul>${items}</ul>${api}` +
       `<form id="${PROVIDER_FORM_IDS.consent}" method="post" action="${escapeHtml(action)}"><button type="submit">Continue</button></form>` +
       `<form id="${PROVIDER_FORM_IDS.deny}" method="post" action="${escapeHtml(denyAction)}"><button type="submit" class="secondary">[ Cancel ]</button></form>`,
   );

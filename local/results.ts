@@ -80,11 +80,26 @@ function outcome(record: TransactionRecord, nowMs: number): string {
   const status = stringField(record, 'status');
   if (status === 'code_received') return 'code received';
   if (status === 'provider_error') return `error: ${stringField(record, 'error') ?? '?'}`;
+  if (status === 'signed_in') return 'signed in';
+  if (status === 'sign_in_failed') return `sign-in failed: ${stringField(record, 'failureReason') ?? '?'}`;
   if (status === 'pending') {
     const expiresAt = numberField(record, TABLE_TTL_ATTRIBUTE);
     return expiresAt !== undefined && expiresAt * 1000 <= nowMs ? 'expired' : 'pending';
   }
   return status ?? '?';
+}
+
+/** Who signed in: the subject and, when the provider sent one, the email address. */
+function who(record: TransactionRecord): string {
+  const sub = stringField(record, 'sub');
+  if (sub === undefined) return '-';
+  let email: unknown;
+  try {
+    email = (JSON.parse(stringField(record, 'claims') ?? '{}') as Record<string, unknown>).email;
+  } catch {
+    email = undefined;
+  }
+  return typeof email === 'string' ? `${sub} <${email}>` : sub;
 }
 
 function time(epochMs: number | undefined): string {
@@ -101,11 +116,12 @@ function truncated(value: string, width: number): string {
 }
 
 export function formatTable(records: readonly TransactionRecord[], nowMs: number): string {
-  const header = ['OUTCOME', 'STARTED (UTC)', 'COMPLETED (UTC)', 'RETURN TO', 'CODE'];
+  const header = ['OUTCOME', 'WHO', 'STARTED (UTC)', 'COMPLETED (UTC)', 'RETURN TO', 'CODE'];
   const rows = records.map((record) => {
     const code = stringField(record, 'code');
     return [
       outcome(record, nowMs),
+      truncated(who(record), MAX_RETURN_TO_WIDTH),
       time(numberField(record, 'createdAt')),
       time(numberField(record, 'completedAt')),
       truncated(stringField(record, 'returnTo') ?? '-', MAX_RETURN_TO_WIDTH),

@@ -23,9 +23,9 @@ export function handlerOf(module: unknown, file: string): LambdaHttpHandler {
  * the heap figures).
  */
 export function eventFor(spec: InvocationSpec): APIGatewayProxyEventV2 {
-  const path = spec.routeKey.split(' ')[1] ?? '/';
+  const [method = 'GET', path = '/'] = spec.routeKey.split(' ');
   const event = toApiGatewayEvent({
-    method: 'GET',
+    method,
     url: spec.rawQueryString === '' ? path : `${path}?${spec.rawQueryString}`,
     headers: { host: BENCH_DOMAIN, 'user-agent': 'bench', ...(spec.cookieHeader === undefined ? {} : { cookie: spec.cookieHeader }) },
     sourceIp: '127.0.0.1',

@@ -34,6 +34,8 @@ export interface WarmReport {
   readonly heapHalfwayBytes: number;
   readonly heapAfterBytes: number;
   readonly statusCodes: Readonly<Record<string, number>>;
+  /** Responses that set each cookie to a value (clearing ones not counted), by cookie name. */
+  readonly cookiesSet: Readonly<Record<string, number>>;
 }
 
 export interface ListeningReport {
@@ -41,12 +43,13 @@ export interface ListeningReport {
   readonly port: number;
 }
 
+/** The DynamoDB stub's or the provider stand-in's counters. */
 export interface StubStats {
   readonly kind: 'stub-stats';
   /** TCP connections accepted since the last reset. */
   readonly connections: number;
   readonly requests: Readonly<Record<string, number>>;
-  /** Requests that did not look like what the SDK sends for PutItem/UpdateItem (answered 400). */
+  /** Requests that did not look like what the functions send (answered 400 or 404). */
   readonly rejected: number;
 }
 
@@ -56,7 +59,7 @@ export interface CpuReport {
   readonly micros: number;
 }
 
-/** What the bench asks a running service; `stats` and `reset` only the DynamoDB stub answers. */
+/** What the bench asks a running service; `stats` and `reset` only the stubs (DynamoDB, provider) answer. */
 export type ServiceCommand = { readonly command: 'cpu' } | { readonly command: 'stats' } | { readonly command: 'reset' };
 
 export type ProbeMessage = ColdReport | WarmReport | ListeningReport | StubStats | CpuReport;

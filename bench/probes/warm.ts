@@ -26,6 +26,7 @@ for (let i = 0; i < warmup; i += 1) await invoke(handler, eventFor(spec));
 
 const latenciesMs: number[] = [];
 const statusCodes: Record<string, number> = {};
+const cookiesSet: Record<string, number> = {};
 let cpuUserMicros = 0;
 let cpuSystemMicros = 0;
 
@@ -35,6 +36,13 @@ async function measure(target: LambdaHttpHandler, events: readonly APIGatewayPro
     const outcome = await invoke(target, event);
     latenciesMs.push(outcome.ms);
     statusCodes[outcome.statusCode] = (statusCodes[outcome.statusCode] ?? 0) + 1;
+    for (const cookie of outcome.cookies ?? []) {
+      const separator = cookie.indexOf('=');
+      if (separator > 0 && separator + 1 < cookie.length && cookie[separator + 1] !== ';') {
+        const name = cookie.slice(0, separator);
+        cookiesSet[name] = (cookiesSet[name] ?? 0) + 1;
+      }
+    }
   }
   const cpu = process.cpuUsage(before);
   cpuUserMicros += cpu.user;
@@ -51,4 +59,4 @@ const heapHalfwayBytes = heapAfterGc();
 await measure(handler, secondHalf);
 const heapAfterBytes = heapAfterGc();
 
-await reportAndExit({ kind: 'warm', latenciesMs, cpuUserMicros, cpuSystemMicros, heapBeforeBytes, heapHalfwayBytes, heapAfterBytes, statusCodes });
+await reportAndExit({ kind: 'warm', latenciesMs, cpuUserMicros, cpuSystemMicros, heapBeforeBytes, heapHalfwayBytes, heapAfterBytes, statusCodes, cookiesSet });

@@ -101,7 +101,8 @@ export function createCodeRedeemer(options: CodeRedeemerOptions): CodeRedeemer {
         sub: verified.sub,
         sid: verified.sid,
         claims: pickProfileClaims(verified.payload, config.profileClaims),
-        scope: tokens.scope,
+        // RFC 6749 §5.1: a response without `scope` granted exactly what was asked for.
+        scope: tokens.scope ?? config.scope,
       };
     },
   };

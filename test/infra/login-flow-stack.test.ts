@@ -2,9 +2,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { FUNCTION_TIMEOUT_SECONDS, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../../lambdas/core/contract.js';
+import { CALLBACK_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../../lambdas/core/contract.js';
 import { METRICS_NAMESPACE, Metric, type MetricName } from '../../lambdas/core/metrics.js';
 import { formatRequestLog } from '../../lambdas/shared/request-log.js';
+import type { FunctionName } from '../../lib/bundling.js';
 import { STACK_CONTEXT } from '../../lib/stack-options.js';
 import { parseLogLine } from '../support/logs.js';
 import { LoginFlowApp, REQUIRED_CONTEXT, getAtt, ref, resourcesOfType, type CfnResource } from './login-flow-app.js';
@@ -14,7 +15,8 @@ const ALARM_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:login-alarms';
 let synthesized: LoginFlowApp;
 let template: Template;
 /** Logical ids of the stack's main resources, taken from the constructs themselves. */
-let ids: { table: string; login: string; callback: string; api: string; stage: string; accessLogs: string; loginRole: string; callbackRole: string };
+let ids: { table: string; sessions: string; api: string; stage: string; accessLogs: string } & Record<FunctionName, string>;
+const FUNCTION_NAMES = ['login', 'callback', 'session', 'logout'] as const satisfies readonly FunctionName[];
 
 beforeAll(() => {
   synthesized = new LoginFlowApp(REQUIRED_CONTEXT);
@@ -22,13 +24,14 @@ beforeAll(() => {
   const { stack } = synthesized;
   ids = {
     table: synthesized.logicalId(stack.table.table),
+    sessions: synthesized.logicalId(stack.sessions.table),
     login: synthesized.logicalId(stack.loginFunction),
     callback: synthesized.logicalId(stack.callbackFunction),
+    session: synthesized.logicalId(stack.sessionFunction),
+    logout: synthesized.logicalId(stack.logoutFunction),
     api: synthesized.logicalId(stack.api.api),
     stage: synthesized.logicalId(stack.api.stage),
     accessLogs: synthesized.logicalId(stack.api.accessLogs),
-    loginRole: synthesized.logicalId(stack.loginFunction.role ?? stack.loginFunction),
-    callbackRole: synthesized.logicalId(stack.callbackFunction.role ?? stack.callbackFunction),
   };
 });
 
@@ -40,12 +43,24 @@ function resource(logicalId: string): CfnResource {
   return found;
 }
 
-function functions(): [name: 'login' | 'callback', logicalId: string][] {
-  return [
-    ['login', ids.login],
-    ['callback', ids.callback],
-  ];
-}
+/** The validated defaults of the required settings, as every function receives them. */
+const DEFAULT_SETTINGS_ENV = {
+  ISSUER_URL: 'https://tenant.example.test/',
+  CLIENT_ID: 'client-123',
+  SCOPE: 'openid profile email',
+  AUTHORIZATION_ENDPOINT: 'https://tenant.example.test/authorize',
+  STATE_TTL_SECONDS: '600',
+  RETENTION_DAYS: '7',
+  REQUIRE_ISS: 'false',
+  TOKEN_ENDPOINT_AUTH_METHOD: 'client_secret_post',
+  TOKEN_ENDPOINT: 'https://tenant.example.test/oauth/token',
+  JWKS_URI: 'https://tenant.example.test/.well-known/jwks.json',
+  END_SESSION_ENDPOINT: 'https://tenant.example.test/oidc/logout',
+  ID_TOKEN_SIGNING_ALGS: 'RS256',
+  SESSION_IDLE_SECONDS: '86400',
+  SESSION_ABSOLUTE_SECONDS: '604800',
+  PROFILE_CLAIMS: 'name email email_verified picture org_id',
+};
 
 describe('HTTP API', () => {
   test('one HTTP API (API Gateway v2) with a $default stage that deploys automatically', () => {
@@ -55,7 +70,7 @@ describe('HTTP API', () => {
     expect(resource(ids.stage).Properties).toMatchObject({ ApiId: ref(ids.api), StageName: '$default', AutoDeploy: true });
   });
 
-  test('exactly GET /login to the login function, GET /callback and GET /signed-in to the callback function', () => {
+  test('each route to its function: login, callback, session (GET /me, GET /signed-in), logout (GET and POST /logout, GET /signed-out)', () => {
     const integrations = resourcesOfType(template, 'AWS::ApiGatewayV2::Integration');
     const targets = Object.fromEntries(
       Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route')).map((route) => {
@@ -70,20 +85,31 @@ describe('HTTP API', () => {
     expect(targets).toEqual({
       'GET /login': getAtt(ids.login, 'Arn'),
       'GET /callback': getAtt(ids.callback, 'Arn'),
-      'GET /signed-in': getAtt(ids.callback, 'Arn'),
+      'GET /me': getAtt(ids.session, 'Arn'),
+      'GET /signed-in': getAtt(ids.session, 'Arn'),
+      'GET /logout': getAtt(ids.logout, 'Arn'),
+      'POST /logout': getAtt(ids.logout, 'Arn'),
+      'GET /signed-out': getAtt(ids.logout, 'Arn'),
     });
   });
 
-  test('API Gateway may invoke each function, and nothing else may', () => {
+  test('API Gateway may invoke each function through its own routes only, and nothing else may', () => {
     const permissions = Object.values(resourcesOfType(template, 'AWS::Lambda::Permission')).map((permission) => permission.Properties);
-    expect(permissions).toHaveLength(3);
+    // One permission per route: the source ARN ends in the route's path, so no function is reachable through another's path.
+    const byFunction = new Map<string, string[]>();
     for (const permission of permissions) {
       expect(permission).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
-      expect(JSON.stringify(permission.SourceArn)).toContain(JSON.stringify(ref(ids.api)));
+      const parts = (permission.SourceArn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+      expect(parts).toContainEqual(ref(ids.api));
+      const fn = JSON.stringify(permission.FunctionName);
+      byFunction.set(fn, [...(byFunction.get(fn) ?? []), String(parts.at(-1))].sort());
     }
-    expect(permissions.map((permission) => permission.FunctionName)).toEqual(
-      expect.arrayContaining([getAtt(ids.login, 'Arn'), getAtt(ids.callback, 'Arn')]),
-    );
+    expect(Object.fromEntries(byFunction)).toEqual({
+      [JSON.stringify(getAtt(ids.login, 'Arn'))]: ['/*/*/login'],
+      [JSON.stringify(getAtt(ids.callback, 'Arn'))]: ['/*/*/callback'],
+      [JSON.stringify(getAtt(ids.session, 'Arn'))]: ['/*/*/me', '/*/*/signed-in'],
+      [JSON.stringify(getAtt(ids.logout, 'Arn'))]: ['/*/*/logout', '/*/*/logout', '/*/*/signed-out'],
+    });
   });
 
   test('default throttling: rate 50/s and burst 100, the stack defaults', () => {
@@ -103,47 +129,40 @@ describe('HTTP API', () => {
 });
 
 describe('functions', () => {
-  test('exactly two functions: no helper functions (log retention is set natively)', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 2);
+  test('exactly four functions: no helper functions (log retention is set natively)', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 4);
   });
 
-  test.each(['login', 'callback'] as const)('%s: arm64, nodejs24.x, ES module handler, bounded timeout', (name) => {
-    const [, logicalId] = functions().find(([candidate]) => candidate === name) ?? [];
-    expect(resource(logicalId ?? '').Properties).toMatchObject({
+  test.each(FUNCTION_NAMES)('%s: arm64, nodejs24.x, ES module handler, bounded timeout', (name) => {
+    expect(resource(ids[name]).Properties).toMatchObject({
       Architectures: ['arm64'],
       Runtime: 'nodejs24.x',
       Handler: 'index.handler',
-      Timeout: FUNCTION_TIMEOUT_SECONDS,
+      Timeout: name === 'callback' ? CALLBACK_TIMEOUT_SECONDS : FUNCTION_TIMEOUT_SECONDS,
     });
   });
 
   test('each function logs to its own log group with a retention', () => {
-    const groups = functions().map(([, logicalId]) => (resource(logicalId).Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref);
-    expect(new Set(groups).size).toBe(2);
+    const groups = FUNCTION_NAMES.map((name) => (resource(ids[name]).Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref);
+    expect(new Set(groups).size).toBe(4);
     for (const group of groups) {
       expect(resource(group)).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
     }
   });
 
-  test('each function gets exactly the validated settings, the table name and the API URL as base URL', () => {
-    for (const [, logicalId] of functions()) {
-      expect((resource(logicalId).Properties.Environment as { Variables: unknown }).Variables).toEqual({
-        ISSUER_URL: 'https://tenant.example.test/',
-        CLIENT_ID: 'client-123',
-        SCOPE: 'openid profile email',
-        AUTHORIZATION_ENDPOINT: 'https://tenant.example.test/authorize',
-        STATE_TTL_SECONDS: '600',
-        RETENTION_DAYS: '7',
-        REQUIRE_ISS: 'false',
-        TABLE_NAME: ref(ids.table),
-        BASE_URL: getAtt(ids.api, 'ApiEndpoint'),
-      });
-    }
+  test('each function gets exactly the validated settings, the names of the tables it uses and the API URL as base URL', () => {
+    const baseUrl = { BASE_URL: getAtt(ids.api, 'ApiEndpoint') };
+    const environments = Object.fromEntries(FUNCTION_NAMES.map((name) => [name, (resource(ids[name]).Properties.Environment as { Variables: unknown }).Variables]));
+    expect(environments).toEqual({
+      login: { ...DEFAULT_SETTINGS_ENV, TABLE_NAME: ref(ids.table), ...baseUrl },
+      callback: { ...DEFAULT_SETTINGS_ENV, TABLE_NAME: ref(ids.table), SESSION_TABLE_NAME: ref(ids.sessions), ...baseUrl },
+      session: { ...DEFAULT_SETTINGS_ENV, SESSION_TABLE_NAME: ref(ids.sessions), ...baseUrl },
+      logout: { ...DEFAULT_SETTINGS_ENV, SESSION_TABLE_NAME: ref(ids.sessions), ...baseUrl },
+    });
   });
 
-  test.each(['login', 'callback'] as const)('%s is bundled: one minified ES module carrying its own DynamoDB client, no source map', (name) => {
-    const [, logicalId] = functions().find(([candidate]) => candidate === name) ?? [];
-    const code = resource(logicalId ?? '').Properties.Code as { S3Key: string };
+  test.each(FUNCTION_NAMES)('%s is bundled: one minified ES module carrying its own DynamoDB client, no source map', (name) => {
+    const code = resource(ids[name]).Properties.Code as { S3Key: string };
     const assetDir = join(synthesized.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
     expect(readdirSync(assetDir)).toEqual(['index.mjs']);
     const source = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
@@ -159,18 +178,17 @@ describe('functions', () => {
     expect(source).not.toContain('sourceMappingURL');
   });
 
-  test('the two bundles are different builds (one entry point each)', () => {
-    const [login, callback] = functions().map(([, logicalId]) => (resource(logicalId).Properties.Code as { S3Key: string }).S3Key);
-    expect(login).not.toBe(callback);
-    expect(existsSync(join(synthesized.outdir, `asset.${(login ?? '').replace(/\.zip$/, '')}`))).toBe(true);
+  test('the four bundles are different builds (one entry point each)', () => {
+    const keys = FUNCTION_NAMES.map((name) => (resource(ids[name]).Properties.Code as { S3Key: string }).S3Key);
+    expect(new Set(keys).size).toBe(4);
+    for (const key of keys) expect(existsSync(join(synthesized.outdir, `asset.${key.replace(/\.zip$/, '')}`))).toBe(true);
   });
 });
 
-describe('DynamoDB table', () => {
-  test('one table: on-demand, keyed by id, TTL on expiresAt, point-in-time recovery, encrypted', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    const properties = resource(ids.table).Properties;
-    expect(properties).toEqual({
+describe('DynamoDB tables', () => {
+  test.each(['table', 'sessions'] as const)('%s: on-demand, keyed by id, TTL on expiresAt, point-in-time recovery, encrypted', (table) => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    expect(resource(ids[table]).Properties).toEqual({
       AttributeDefinitions: [{ AttributeName: TABLE_PARTITION_KEY, AttributeType: 'S' }],
       KeySchema: [{ AttributeName: TABLE_PARTITION_KEY, KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
@@ -181,75 +199,19 @@ describe('DynamoDB table', () => {
   });
 
   test('by default the data outlives the stack (Retain on delete and on replacement)', () => {
-    expect(resource(ids.table)).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-  });
-});
-
-describe('least privilege', () => {
-  type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
-
-  function statementsOf(roleLogicalId: string): Statement[] {
-    const policies = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).filter((policy) =>
-      (policy.Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === JSON.stringify(ref(roleLogicalId))),
-    );
-    expect(policies).toHaveLength(1);
-    return (policies[0]?.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
-  }
-
-  function logGroupOf(functionLogicalId: string): string {
-    return (resource(functionLogicalId).Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
-  }
-
-  test('two roles, one per function, assumable only by Lambda, with no managed or inline role policies', () => {
-    template.resourceCountIs('AWS::IAM::Role', 2);
-    for (const [roleId, functionId] of [
-      [ids.loginRole, ids.login],
-      [ids.callbackRole, ids.callback],
-    ] as const) {
-      expect(resource(functionId).Properties.Role).toEqual(getAtt(roleId, 'Arn'));
-      expect(resource(roleId).Properties.AssumeRolePolicyDocument).toEqual({
-        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
-        Version: '2012-10-17',
-      });
-      expect(resource(roleId).Properties).not.toHaveProperty('ManagedPolicyArns');
-      expect(resource(roleId).Properties).not.toHaveProperty('Policies');
-    }
-    template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
-    template.resourceCountIs('AWS::IAM::Policy', 2);
-  });
-
-  test('the login function may only PutItem on the table (and write its own logs)', () => {
-    expect(statementsOf(ids.loginRole)).toEqual([
-      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: getAtt(logGroupOf(ids.login), 'Arn') },
-      { Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: [getAtt(ids.table, 'Arn')] },
-    ]);
-  });
-
-  test('the callback function may only UpdateItem on the table (and write its own logs)', () => {
-    expect(statementsOf(ids.callbackRole)).toEqual([
-      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: getAtt(logGroupOf(ids.callback), 'Arn') },
-      { Action: 'dynamodb:UpdateItem', Effect: 'Allow', Resource: [getAtt(ids.table, 'Arn')] },
-    ]);
-  });
-
-  test('no statement anywhere has a wildcard action or resource, or a read, scan, query or delete on DynamoDB', () => {
-    const statements = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).flatMap(
-      (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
-    );
-    const actions = statements.flatMap((statement) => [statement.Action].flat());
-    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
-    expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    expect(statements.filter((statement) => JSON.stringify(statement.Resource).includes('*'))).toEqual([]);
+    for (const table of [ids.table, ids.sessions]) expect(resource(table)).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 });
 
 describe('outputs', () => {
-  test('exactly LoginUrl, CallbackUrl (for the Auth0 Allowed Callback URLs) and TableName', () => {
+  test('exactly LoginUrl, CallbackUrl and SignedOutUrl (for the Auth0 application), TableName and SessionTableName', () => {
     const outputs = template.findOutputs('*') as Record<string, { Value: unknown }>;
-    expect(Object.keys(outputs).sort()).toEqual(['CallbackUrl', 'LoginUrl', 'TableName']);
+    expect(Object.keys(outputs).sort()).toEqual(['CallbackUrl', 'LoginUrl', 'SessionTableName', 'SignedOutUrl', 'TableName']);
     expect(outputs.LoginUrl?.Value).toEqual({ 'Fn::Join': ['', [getAtt(ids.api, 'ApiEndpoint'), '/login']] });
     expect(outputs.CallbackUrl?.Value).toEqual({ 'Fn::Join': ['', [getAtt(ids.api, 'ApiEndpoint'), '/callback']] });
+    expect(outputs.SignedOutUrl?.Value).toEqual({ 'Fn::Join': ['', [getAtt(ids.api, 'ApiEndpoint'), '/signed-out']] });
     expect(outputs.TableName?.Value).toEqual(ref(ids.table));
+    expect(outputs.SessionTableName?.Value).toEqual(ref(ids.sessions));
   });
 
   test('the printed CallbackUrl is the redirect_uri the functions send: both are built on the same base URL', () => {
@@ -262,29 +224,24 @@ describe('outputs', () => {
 describe('alarms', () => {
   const alarms = (): Record<string, unknown>[] => Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
 
-  test('seven alarms, all on a 5-minute sum, none wired to an action by default', () => {
-    expect(alarms()).toHaveLength(7);
+  test('twelve alarms, all on a 5-minute sum, none wired to an action by default', () => {
+    expect(alarms()).toHaveLength(12);
     for (const alarm of alarms()) {
       expect(alarm).toMatchObject({ Period: 300, Statistic: 'Sum', EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
       expect(alarm).not.toHaveProperty('AlarmActions');
     }
   });
 
-  test.each([
-    ['login', 'Errors'],
-    ['login', 'Throttles'],
-    ['callback', 'Errors'],
-    ['callback', 'Throttles'],
-  ] as const)('%s function %s', (name, metricName) => {
-    const functionId = name === 'login' ? ids.login : ids.callback;
+  test.each(FUNCTION_NAMES.flatMap((name) => [[name, 'Errors'] as const, [name, 'Throttles'] as const]))('%s function %s', (name, metricName) => {
     expect(alarms()).toContainEqual(
-      expect.objectContaining({ Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'FunctionName', Value: ref(functionId) }], Threshold: 1 }),
+      expect.objectContaining({ Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'FunctionName', Value: ref(ids[name]) }], Threshold: 1 }),
     );
   });
 
   test.each<[string, MetricName, number]>([
     ['store faults', Metric.storeFaults, 5],
     ['internal errors', Metric.internalErrors, 1],
+    ['failed sign-ins', Metric.signInsFailed, 5],
     ['rejected callbacks', Metric.callbacksRejected, STACK_CONTEXT.rejectedCallbacksAlarmThreshold.fallback],
   ])('%s, on the series the functions publish through EMF', (_label, metric, threshold) => {
     const alarm = alarms().find((candidate) => candidate.MetricName === metric);
@@ -324,6 +281,14 @@ describe('the stack with every option set', () => {
         stateTtlSeconds: 300,
         retentionDays: '30',
         requireIss: 'true',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        tokenEndpoint: 'https://tenant.example.test/oauth2/token',
+        jwksUri: 'https://keys.example.test/jwks',
+        endSessionEndpoint: 'https://tenant.example.test/v2/logout',
+        idTokenSigningAlgs: 'ES256,RS256',
+        sessionIdleSeconds: 3600,
+        sessionAbsoluteSeconds: '43200',
+        profileClaims: 'email name',
         baseUrl: 'https://login.example.com/',
         throttleRateLimit: '5',
         throttleBurstLimit: 10,
@@ -346,10 +311,11 @@ describe('the stack with every option set', () => {
     customTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
   });
 
-  test('retainData=false: the table and every log group are deleted with the stack', () => {
+  test('retainData=false: both tables and every log group are deleted with the stack', () => {
     const tables = Object.values(resourcesOfType(customTemplate, 'AWS::DynamoDB::Table'));
     const logGroups = Object.values(resourcesOfType(customTemplate, 'AWS::Logs::LogGroup'));
-    expect(logGroups).toHaveLength(3);
+    expect(tables).toHaveLength(2);
+    expect(logGroups).toHaveLength(5);
     for (const resource of [...tables, ...logGroups]) expect(resource).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 
@@ -357,32 +323,48 @@ describe('the stack with every option set', () => {
     const outputs = customTemplate.findOutputs('*') as Record<string, { Value: unknown }>;
     expect(outputs.LoginUrl?.Value).toBe('https://login.example.com/login');
     expect(outputs.CallbackUrl?.Value).toBe('https://login.example.com/callback');
+    expect(outputs.SignedOutUrl?.Value).toBe('https://login.example.com/signed-out');
     expect(outputs.TableName?.Value).toEqual(ref(custom.logicalId(custom.stack.table.table)));
   });
 
-  test('every setting reaches both functions', () => {
-    const tableId = custom.logicalId(custom.stack.table.table);
-    const functions = Object.values(resourcesOfType(customTemplate, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(2);
-    for (const fn of functions) {
-      expect((fn.Properties.Environment as { Variables: unknown }).Variables).toEqual({
-        ISSUER_URL: 'https://tenant.example.test/',
-        CLIENT_ID: 'client-123',
-        AUDIENCE: 'https://api.example.com',
-        SCOPE: 'openid email',
-        AUTHORIZATION_ENDPOINT: 'https://tenant.example.test/oauth2/authorize',
-        STATE_TTL_SECONDS: '300',
-        RETENTION_DAYS: '30',
-        REQUIRE_ISS: 'true',
-        TABLE_NAME: ref(tableId),
-        BASE_URL: 'https://login.example.com',
-      });
-    }
+  test('every setting reaches every function, each with the names of the tables it uses', () => {
+    const tables = { TABLE_NAME: ref(custom.logicalId(custom.stack.table.table)) };
+    const sessions = { SESSION_TABLE_NAME: ref(custom.logicalId(custom.stack.sessions.table)) };
+    const settings = {
+      ISSUER_URL: 'https://tenant.example.test/',
+      CLIENT_ID: 'client-123',
+      AUDIENCE: 'https://api.example.com',
+      SCOPE: 'openid email',
+      AUTHORIZATION_ENDPOINT: 'https://tenant.example.test/oauth2/authorize',
+      STATE_TTL_SECONDS: '300',
+      RETENTION_DAYS: '30',
+      REQUIRE_ISS: 'true',
+      TOKEN_ENDPOINT_AUTH_METHOD: 'client_secret_basic',
+      TOKEN_ENDPOINT: 'https://tenant.example.test/oauth2/token',
+      JWKS_URI: 'https://keys.example.test/jwks',
+      END_SESSION_ENDPOINT: 'https://tenant.example.test/v2/logout',
+      ID_TOKEN_SIGNING_ALGS: 'ES256 RS256',
+      SESSION_IDLE_SECONDS: '3600',
+      SESSION_ABSOLUTE_SECONDS: '43200',
+      PROFILE_CLAIMS: 'email name',
+      BASE_URL: 'https://login.example.com',
+    };
+    const { stack } = custom;
+    const functions = { login: stack.loginFunction, callback: stack.callbackFunction, session: stack.sessionFunction, logout: stack.logoutFunction };
+    const environments = Object.fromEntries(
+      Object.entries(functions).map(([name, fn]) => [name, (resourcesOfType(customTemplate, 'AWS::Lambda::Function')[custom.logicalId(fn)]?.Properties.Environment as { Variables: unknown }).Variables]),
+    );
+    expect(environments).toEqual({
+      login: { ...settings, ...tables },
+      callback: { ...settings, ...tables, ...sessions },
+      session: { ...settings, ...sessions },
+      logout: { ...settings, ...sessions },
+    });
   });
 
   test('the rejected-callbacks threshold is configurable, and every alarm notifies the topic', () => {
     const alarms = Object.values(resourcesOfType(customTemplate, 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(12);
     expect(alarms.find((alarm) => alarm.MetricName === 'CallbacksRejected')?.Threshold).toBe(3);
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([ALARM_TOPIC_ARN]);
   });

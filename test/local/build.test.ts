@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { FUNCTION_ENTRIES, type FunctionName } from '../../lib/bundling.js';
 import type { LoginFlowFunction } from '../../lib/login-flow-function.js';
 import { LoginFlowStack } from '../../lib/login-flow-stack.js';
 import { readStackOptions } from '../../lib/stack-options.js';
@@ -33,8 +34,20 @@ test('each local bundle is byte for byte the asset cdk synth builds for its Lamb
   app.synth();
   const local = await buildLocal(localOut);
 
-  for (const [name, fn] of [['login', stack.loginFunction], ['callback', stack.callbackFunction]] as const) {
-    const [deployed, served] = await Promise.all([readFile(assetBundle(stack, fn)), readFile(local.bundles[name])]);
-    expect(served.equals(deployed)).toBe(true);
-  }
+  // A record over every function name, so a function added to the build cannot be left out of this comparison.
+  const deployedFunctions: Record<FunctionName, LoginFlowFunction> = {
+    login: stack.loginFunction,
+    callback: stack.callbackFunction,
+    session: stack.sessionFunction,
+    logout: stack.logoutFunction,
+  };
+  const names = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
+  expect(names.sort()).toEqual(['callback', 'login', 'logout', 'session']);
+  const identical = await Promise.all(
+    names.map(async (name) => {
+      const [deployed, served] = await Promise.all([readFile(assetBundle(stack, deployedFunctions[name])), readFile(local.bundles[name])]);
+      return [name, served.equals(deployed)] as const;
+    }),
+  );
+  expect(Object.fromEntries(identical)).toEqual({ callback: true, login: true, logout: true, session: true });
 }, SYNTH_TIMEOUT_MS);

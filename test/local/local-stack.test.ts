@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from '../../lambdas/core/config.js';
 import { LOCAL_CLIENT_ID, startLocalStack, type LocalStack } from '../../local/local-stack.js';
+import { signInAtProvider } from '../support/provider-sign-in.js';
 import { runningJavaChildren, stackClient, type StackClient } from './support.js';
 
 /** The local stack as a black box over HTTP: what `npm start` serves, without a browser. */
@@ -69,36 +70,39 @@ test('the embedded provider refuses an authorization request without PKCE', asyn
   expect(back.searchParams.get('iss')).toBe(stack.issuer);
 });
 
-test('the embedded provider keeps Auth0\'s audience parameter (its development page lists the request\'s parameters)', async () => {
+test('the embedded provider keeps Auth0\'s audience parameter (its consent page names the API)', async () => {
   const location = new URL((await client.get('/login')).headers.get('location') ?? '');
   location.searchParams.set('audience', 'https://api.example.test/orders');
-  const atProvider = await fetch(location, { redirect: 'manual' });
-  const cookie = atProvider.headers
-    .getSetCookie()
-    .map((header) => header.split(';', 1)[0])
-    .join('; ');
-  const loginPage = await fetch(new URL(atProvider.headers.get('location') ?? '', stack.issuer), { headers: { cookie } });
-  expect(await loginPage.text()).toContain('https://api.example.test/orders');
+  const pages: string[] = [];
+  await signInAtProvider(location.href, { login: 'olivia', onPage: (_url, _response, html) => pages.push(html) });
+  expect(pages.some((html) => html.includes('To call the API <code>https://api.example.test/orders</code>'))).toBe(true);
 });
 
-test('the functions run with REQUIRE_ISS: a response without iss consumes nothing, the same with iss completes', async () => {
-  const { state, cookie } = await client.login();
-  const withoutIss = await client.get(`/callback?code=abc&state=${state}`, cookie);
+/** A real code for a fresh login: the stack redeems it, so a made-up one would end in a failed sign-in. */
+async function providerAnswer(): Promise<{ code: string; state: string; cookie: string }> {
+  const { authorizeUrl, cookie } = await client.login();
+  const redirect = await signInAtProvider(authorizeUrl, { login: 'pat' });
+  return { code: redirect.searchParams.get('code') ?? '', state: redirect.searchParams.get('state') ?? '', cookie };
+}
+
+test('the functions run with REQUIRE_ISS: a response without iss consumes nothing, the same with iss signs in', async () => {
+  const { code, state, cookie } = await providerAnswer();
+  const withoutIss = await client.get(`/callback?${new URLSearchParams({ code, state })}`, cookie);
   expect(withoutIss.status).toBe(400);
   expect(await withoutIss.text()).toContain('did not say which identity provider');
 
-  const query = new URLSearchParams({ code: 'abc', state, iss: stack.issuer });
-  const completed = await client.get(`/callback?${query}`, cookie);
+  const completed = await client.get(`/callback?${new URLSearchParams({ code, state, iss: stack.issuer })}`, cookie);
   expect(completed.status).toBe(303);
   expect(completed.headers.get('location')).toBe(`${stack.baseUrl}/signed-in`);
+  expect(completed.headers.getSetCookie().some((header) => header.startsWith('__Host-session='))).toBe(true);
 });
 
 test('the adapter hands the raw query to the function, which refuses a duplicated parameter', async () => {
-  const { state, cookie } = await client.login();
-  const query = `code=abc&state=${state}&state=${state}&iss=${encodeURIComponent(stack.issuer)}`;
+  const { code, state, cookie } = await providerAnswer();
+  const query = `code=${encodeURIComponent(code)}&state=${state}&state=${state}&iss=${encodeURIComponent(stack.issuer)}`;
   expect((await client.get(`/callback?${query}`, cookie)).status).toBe(400);
   // Still pending: the well-formed response for the same state goes through.
-  expect((await client.get(`/callback?code=abc&state=${state}&iss=${encodeURIComponent(stack.issuer)}`, cookie)).status).toBe(303);
+  expect((await client.get(`/callback?${new URLSearchParams({ code, state, iss: stack.issuer })}`, cookie)).status).toBe(303);
 });
 
 test('request lines carry the path only, never the query string', () => {

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
 import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
 import { codePrefix, runResults, type TransactionRecord } from '../../local/results.js';
+import { signInAtProvider } from '../support/provider-sign-in.js';
 import { stackClient } from './support.js';
 
 /** `npm run results` against a running local stack holding one record of each kind. */
@@ -18,6 +19,7 @@ const CODE = 'SplxlOBeZQQYbYS6WxSbIA-issued-by-the-provider';
 let stack: LocalStack;
 let stateDir: string;
 let stateFile: string;
+let issuedCode: string;
 
 interface Run {
   readonly exitCode: number;
@@ -38,19 +40,31 @@ async function results(...argv: string[]): Promise<Run> {
 }
 
 /** A login, then the provider's answer as the browser would bring it back. */
-async function loginAndReturn(loginQuery: string, answer: Record<string, string> | undefined): Promise<void> {
+async function loginAndReturn(loginQuery: string, answer: Record<string, string> | undefined, expectedStatus = 200): Promise<void> {
   const client = stackClient(stack.baseUrl);
   const { state, cookie } = await client.login(loginQuery);
   if (answer === undefined) return;
   const callback = await client.get(`/callback?${new URLSearchParams({ ...answer, state, iss: stack.issuer })}`, cookie);
-  expect(callback.status).toBeLessThan(400);
+  expect(callback.status).toBe(expectedStatus);
+}
+
+/** A real sign-in at the embedded provider, its redirect handed to the stack's callback. */
+async function signIn(loginQuery: string, user: string): Promise<string> {
+  const client = stackClient(stack.baseUrl);
+  const { authorizeUrl, cookie } = await client.login(loginQuery);
+  const redirect = await signInAtProvider(authorizeUrl, { login: user });
+  const callback = await client.get(`/callback${redirect.search}`, cookie);
+  expect(callback.status).toBe(303);
+  return redirect.searchParams.get('code') ?? '';
 }
 
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'results-test-'));
   stateFile = join(stateDir, 'local-stack.json');
   stack = await startLocalStack({ stateFile });
-  await loginAndReturn('?returnTo=%2Faccount%3Ftab%3Dkeys', { code: CODE });
+  issuedCode = await signIn('?returnTo=%2Faccount%3Ftab%3Dkeys', 'alice');
+  // A code the provider never issued: consumed, then refused at the token endpoint.
+  await loginAndReturn('', { code: CODE }, 502);
   await loginAndReturn('', { error: 'access_denied', error_description: 'End-User aborted interaction' });
   await loginAndReturn('', undefined);
 }, STARTUP_TIMEOUT_MS);
@@ -64,12 +78,14 @@ test('the table lists every record newest first, with the code shortened to a pr
   const run = await results();
   expect(run.exitCode).toBe(0);
   const lines = run.out.trimEnd().split('\n');
-  expect(lines[0]).toBe(`3 logins recorded in the local stack at ${stack.baseUrl}, newest first:`);
-  expect(lines[1]).toMatch(/^OUTCOME +STARTED \(UTC\) +COMPLETED \(UTC\) +RETURN TO +CODE$/);
-  expect(lines[2]).toMatch(/^pending +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +- +- +-$/);
-  expect(lines[3]).toMatch(/^error: access_denied +\S+ \S+ +\S+ \S+ +- +-$/);
-  expect(lines[4]).toMatch(/^code received +\S+ \S+ +\S+ \S+ +\/account\?tab=keys +SplxlO…$/);
-  expect(lines).toHaveLength(5);
+  expect(lines[0]).toBe(`4 logins recorded in the local stack at ${stack.baseUrl}, newest first:`);
+  expect(lines[1]).toMatch(/^OUTCOME +WHO +STARTED \(UTC\) +COMPLETED \(UTC\) +RETURN TO +CODE$/);
+  expect(lines[2]).toMatch(/^pending +- +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +- +- +-$/);
+  expect(lines[3]).toMatch(/^error: access_denied +- +\S+ \S+ +\S+ \S+ +- +-$/);
+  expect(lines[4]).toMatch(/^sign-in failed: token_endpoint_error:invalid_grant +- +\S+ \S+ +\S+ \S+ +- +SplxlO…$/);
+  expect(lines[5]).toMatch(/^signed in +alice <alice@example\.test> +\S+ \S+ +\S+ \S+ +\/account\?tab=keys +\S+$/);
+  expect(lines[5]?.endsWith(` ${codePrefix(issuedCode)}`)).toBe(true);
+  expect(lines).toHaveLength(6);
   expect(run.out).not.toContain(CODE.slice(0, 7));
 });
 
@@ -77,10 +93,12 @@ test('--json prints one object per line with every attribute, numbers as numbers
   const run = await results('--json');
   expect(run.exitCode).toBe(0);
   const records = run.out.trimEnd().split('\n').map((line) => JSON.parse(line) as TransactionRecord);
-  expect(records.map((record) => record.status)).toEqual(['pending', 'provider_error', 'code_received']);
-  expect(records[2]).toMatchObject({ code: CODE, returnTo: '/account?tab=keys', issuer: stack.issuer });
-  expect(Object.keys(records[2] ?? {}).sort()).toEqual(
-    ['bindingHash', 'code', 'codeVerifier', 'completedAt', 'createdAt', 'expiresAt', 'id', 'issuer', 'nonce', 'returnTo', 'status'].sort(),
+  expect(records.map((record) => record.status)).toEqual(['pending', 'provider_error', 'sign_in_failed', 'signed_in']);
+  expect(records[2]).toMatchObject({ code: CODE, failureReason: 'token_endpoint_error:invalid_grant' });
+  expect(records[3]).toMatchObject({ code: issuedCode, returnTo: '/account?tab=keys', issuer: stack.issuer, sub: 'alice' });
+  // Once signed in, the record no longer holds what a backend would need to redeem the code again.
+  expect(Object.keys(records[3] ?? {}).sort()).toEqual(
+    ['bindingHash', 'claims', 'code', 'completedAt', 'createdAt', 'expiresAt', 'id', 'issuer', 'returnTo', 'scope', 'signedInAt', 'status', 'sub'].sort(),
   );
   expect(records[1]).toMatchObject({ error: 'access_denied', errorDescription: 'End-User aborted interaction' });
   expect(typeof records[0]?.createdAt).toBe('number');
@@ -91,7 +109,7 @@ test('--table reads a table through the standard AWS configuration chain', async
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...LOCAL_AWS_ENV, AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoDbEndpoint },
   });
-  expect(stdout).toContain(`3 logins recorded in table ${stack.tableName}, newest first:`);
+  expect(stdout).toContain(`4 logins recorded in table ${stack.tableName}, newest first:`);
   expect(stdout).toContain('SplxlO…');
 });
 

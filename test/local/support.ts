@@ -6,7 +6,7 @@ export interface StackClient {
   /** No redirects followed, so each answer can be checked as the browser receives it. */
   get(path: string, cookie?: string): Promise<Response>;
   /** Starts a login and returns its state and the binding cookie, as a browser would hold them. */
-  login(query?: string): Promise<{ readonly state: string; readonly cookie: string }>;
+  login(query?: string): Promise<{ readonly state: string; readonly cookie: string; readonly authorizeUrl: string }>;
 }
 
 export function stackClient(baseUrl: string): StackClient {
@@ -17,9 +17,10 @@ export function stackClient(baseUrl: string): StackClient {
     async login(query = '') {
       const response = await get(`/login${query}`);
       if (response.status !== 302) throw new Error(`GET /login answered ${response.status}`);
-      const state = new URL(response.headers.get('location') ?? '').searchParams.get('state') ?? '';
+      const authorizeUrl = response.headers.get('location') ?? '';
+      const state = new URL(authorizeUrl).searchParams.get('state') ?? '';
       const cookie = response.headers.getSetCookie()[0]?.split(';', 1)[0] ?? '';
-      return { state, cookie };
+      return { state, cookie, authorizeUrl };
     },
   };
 }

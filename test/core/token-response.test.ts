@@ -1,0 +1,126 @@
+import { SignInFailure } from '../../lambdas/core/token/sign-in-failure.js';
+import { MAX_TOKEN_RESPONSE_BYTES, parseTokenResponse, tokenErrorLabel, type TokenEndpointAnswer } from '../../lambdas/core/token/token-response.js';
+
+const ID_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln';
+
+function answer(body: unknown, overrides: Partial<TokenEndpointAnswer> = {}): TokenEndpointAnswer {
+  return { status: 200, contentType: 'application/json', body: typeof body === 'string' ? body : JSON.stringify(body), ...overrides };
+}
+
+function tokenBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { access_token: 'at', token_type: 'Bearer', expires_in: 86400, id_token: ID_TOKEN, ...overrides };
+}
+
+function failureOf(input: TokenEndpointAnswer): { reason: string; providerError: string | undefined } {
+  try {
+    parseTokenResponse(input);
+  } catch (error) {
+    if (error instanceof SignInFailure) return { reason: error.reason, providerError: error.providerError };
+    throw error;
+  }
+  throw new Error(`accepted: ${input.body}`);
+}
+
+describe('parseTokenResponse: successful answers', () => {
+  test('a 200 JSON bearer response with an id_token', () => {
+    expect(parseTokenResponse(answer(tokenBody()))).toEqual({ idToken: ID_TOKEN, scope: undefined });
+  });
+
+  test.each(['Bearer', 'bearer', 'BEARER'])('token_type %s (compared case-insensitively, RFC 6749 §5.1)', (tokenType) => {
+    expect(parseTokenResponse(answer(tokenBody({ token_type: tokenType }))).idToken).toBe(ID_TOKEN);
+  });
+
+  test('a granted scope is passed on', () => {
+    expect(parseTokenResponse(answer(tokenBody({ scope: 'openid email' }))).scope).toBe('openid email');
+  });
+
+  test.each(['application/json; charset=utf-8', 'Application/JSON', ' application/json ;charset=UTF-8'])('content type %j', (contentType) => {
+    expect(parseTokenResponse(answer(tokenBody(), { contentType })).idToken).toBe(ID_TOKEN);
+  });
+});
+
+describe('parseTokenResponse: malformed 200 answers are invalid_token_response', () => {
+  test.each([
+    ['token_type DPoP', tokenBody({ token_type: 'DPoP' })],
+    ['no token_type', tokenBody({ token_type: undefined })],
+    ['a non-string token_type', tokenBody({ token_type: 1 })],
+    ['no id_token', tokenBody({ id_token: undefined })],
+    ['an empty id_token', tokenBody({ id_token: '' })],
+    ['a non-string id_token', tokenBody({ id_token: { jwt: ID_TOKEN } })],
+    ['a non-string scope', tokenBody({ scope: ['openid'] })],
+    ['a JSON array', [tokenBody()]],
+    ['JSON null', 'null'],
+    ['not JSON', 'id_token=abc&token_type=Bearer'],
+    ['an empty body', ''],
+  ])('%s', (_label, body) => {
+    expect(failureOf(answer(body))).toEqual({ reason: 'invalid_token_response', providerError: undefined });
+  });
+
+  test.each([['text/html'], ['application/x-www-form-urlencoded'], ['application/jsonp'], [undefined]])('content type %j', (contentType) => {
+    expect(failureOf(answer(tokenBody(), { contentType }))).toEqual({ reason: 'invalid_token_response', providerError: undefined });
+  });
+
+  test('a body over the size limit, valid JSON or not', () => {
+    const body = JSON.stringify(tokenBody({ padding: 'x'.repeat(MAX_TOKEN_RESPONSE_BYTES) }));
+    expect(failureOf(answer(body))).toEqual({ reason: 'invalid_token_response', providerError: undefined });
+  });
+
+  test('a body just under the size limit is read', () => {
+    const small = JSON.stringify(tokenBody({ padding: '' }));
+    const body = JSON.stringify(tokenBody({ padding: 'x'.repeat(MAX_TOKEN_RESPONSE_BYTES - small.length) }));
+    expect(body.length).toBe(MAX_TOKEN_RESPONSE_BYTES);
+    expect(parseTokenResponse(answer(body)).idToken).toBe(ID_TOKEN);
+  });
+});
+
+describe('parseTokenResponse: error answers are token_endpoint_error with a fixed label', () => {
+  test('400 invalid_grant yields its code', () => {
+    expect(failureOf(answer({ error: 'invalid_grant', error_description: 'Invalid authorization code' }, { status: 400 }))).toEqual({
+      reason: 'token_endpoint_error',
+      providerError: 'invalid_grant',
+    });
+  });
+
+  test('401 invalid_client yields its code', () => {
+    expect(failureOf(answer({ error: 'invalid_client' }, { status: 401 })).providerError).toBe('invalid_client');
+  });
+
+  test('an unknown error code is labelled other, never echoed', () => {
+    expect(failureOf(answer({ error: '<script>alert(1)</script>' }, { status: 400 }))).toEqual({ reason: 'token_endpoint_error', providerError: 'other' });
+  });
+
+  test.each([
+    ['a 400 without JSON', answer('Bad Request', { status: 400, contentType: 'text/plain' }), 'other'],
+    ['a 400 whose error is not a string', answer({ error: 400 }, { status: 400 }), 'other'],
+    ['a 302', answer('', { status: 302, contentType: undefined }), 'other'],
+    ['a 500', answer('Internal Server Error', { status: 500, contentType: 'text/plain' }), 'server_error'],
+    ['a 503 with a JSON error', answer({ error: 'temporarily_unavailable' }, { status: 503 }), 'server_error'],
+  ])('%s', (_label, input, providerError) => {
+    expect(failureOf(input)).toEqual({ reason: 'token_endpoint_error', providerError });
+  });
+
+  test('an oversized error body is not parsed', () => {
+    const body = JSON.stringify({ error: 'invalid_grant', padding: 'x'.repeat(MAX_TOKEN_RESPONSE_BYTES) });
+    expect(failureOf(answer(body, { status: 400 }))).toEqual({ reason: 'token_endpoint_error', providerError: 'other' });
+  });
+});
+
+describe('tokenErrorLabel', () => {
+  test.each([
+    'invalid_request',
+    'invalid_client',
+    'invalid_grant',
+    'unauthorized_client',
+    'unsupported_grant_type',
+    'invalid_scope',
+    'access_denied',
+    'server_error',
+    'temporarily_unavailable',
+  ])('%s is known', (code) => {
+    expect(tokenErrorLabel(code)).toBe(code);
+  });
+
+  test.each([['mfa_required'], ['INVALID_GRANT'], [''], [undefined], [42]])('%j is other', (code) => {
+    expect(tokenErrorLabel(code)).toBe('other');
+  });
+});
