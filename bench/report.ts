@@ -209,7 +209,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     'Ratios in brackets compare the naive bundle with this project: above 1× means the naive bundle is bigger, slower or costlier.',
     '',
-    `Invocations: GET /login, GET /callback (a client secret unset: the flow stops at the recorded code), GET /me and POST /logout with a session cookie. ` +
+    `Invocations: GET /login; GET /callback without a client secret (the flow stops at the recorded code; with one, below); GET /me and POST /logout with a session cookie. ` +
       `Cold init: ${method.coldRuns} fresh Node processes per bundle, each importing it (which builds the DynamoDB client) and then making one invocation; ` +
       `the empty module's import took ${ms(results.emptyModuleImportP50Ms, 2)} (p50). ` +
       `Warm: ${method.warmInvocations.toLocaleString('en-US')} sequential invocations per function after ${method.warmUpInvocations} warm-up ones, ` +

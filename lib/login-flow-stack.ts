@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ParamsAndSecretsLayerVersion, ParamsAndSecretsLogLevel, ParamsAndSecretsVersions } from 'aws-cdk-lib/aws-lambda';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Validations } from 'aws-cdk-lib';
@@ -68,7 +69,10 @@ export class LoginFlowStack extends Stack {
     this.logoutFunction = new LoginFlowFunction(this, 'logout', { ...common, name: 'logout', environment: { ...settings, ...sessionsTable } });
     this.table.grantCreate(this.loginFunction);
     this.table.grantConsume(this.callbackFunction);
-    this.clientSecret?.grantRead(this.callbackFunction);
+    // GetSecretValue alone: grantRead would add DescribeSecret, which reading the value never needs.
+    if (this.clientSecret !== undefined) {
+      this.callbackFunction.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.clientSecret.secretArn] }));
+    }
     if (this.clientSecret !== undefined) this.sessions.grantCreate(this.callbackFunction);
     this.sessions.grantReadAndTouch(this.sessionFunction);
     this.sessions.grantEnd(this.logoutFunction);
@@ -106,7 +110,8 @@ export class LoginFlowStack extends Stack {
 
     Validations.of(this.api.api).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'The login and callback routes must be public: they are how an unauthenticated user starts and finishes signing in.',
+      reason:
+        'The sign-in routes must be public: /login, /callback, /signed-in, /me, /logout and /signed-out are where a browser without a session starts, finishes, checks and ends signing in; each checks the session itself.',
     });
   }
 

@@ -57,12 +57,17 @@ export function readStackOptions(node: Node): LoginFlowStackOptions {
   if (createClientSecret && raw.clientSecretArn !== undefined) {
     throw new ConfigError('context "createClientSecret" and "clientSecretArn" exclude each other: use the existing secret or make one');
   }
+  const settings = parseFlowSettings(raw, contextLabel);
+  // Found here rather than at every cold start of a deployed callback.
+  if ((createClientSecret || settings.clientSecretArn !== undefined) && !settings.scope.split(' ').includes('openid')) {
+    throw new ConfigError('context "scope" must include openid when a client secret is configured: signing in needs an ID token');
+  }
   const alarmTopicArn = contextString(node, 'alarmTopicArn');
   if (alarmTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(alarmTopicArn)) {
     throw new ConfigError(`context "alarmTopicArn" must be an SNS topic ARN, got "${alarmTopicArn}"`);
   }
   return {
-    settings: parseFlowSettings(raw, contextLabel),
+    settings,
     baseUrl: raw.baseUrl === undefined ? undefined : parseBaseUrl(raw.baseUrl, contextLabel(SETTINGS.baseUrl)),
     throttleRateLimit: contextPositiveInteger(node, STACK_CONTEXT.throttleRateLimit),
     throttleBurstLimit: contextPositiveInteger(node, STACK_CONTEXT.throttleBurstLimit),

@@ -140,9 +140,14 @@ export function parseFlowSettings(raw: RawSettings, label: SettingLabel): FlowSe
     raw.sessionIdleSeconds,
     Math.min(DEFAULT_SESSION_IDLE_SECONDS, sessionAbsoluteSeconds),
     MIN_SESSION_SECONDS,
-    sessionAbsoluteSeconds,
+    MAX_SESSION_SECONDS,
     name('sessionIdleSeconds'),
   );
+  if (sessionIdleSeconds > sessionAbsoluteSeconds) {
+    throw new ConfigError(
+      `${name('sessionIdleSeconds')} (${sessionIdleSeconds}) must not exceed ${name('sessionAbsoluteSeconds')} (${sessionAbsoluteSeconds})`,
+    );
+  }
   return {
     issuer,
     clientId,
@@ -274,6 +279,8 @@ function parseAlgorithms(value: string | undefined, label: string): IdTokenSigni
 function parseProfileClaims(value: string | undefined, label: string): string[] {
   if (value === undefined) return [...DEFAULT_PROFILE_CLAIMS];
   const claims = [...new Set(splitList(value))];
+  // An empty list could not be told apart from "not set" once it is an environment variable.
+  if (claims.length === 0) throw new ConfigError(`${label} must list at least one claim (sub is always kept)`);
   if (claims.length > MAX_PROFILE_CLAIMS) throw new ConfigError(`${label} may list at most ${MAX_PROFILE_CLAIMS} claims`);
   for (const claim of claims) {
     if (!/^[A-Za-z0-9_.:/-]{1,64}$/.test(claim)) throw new ConfigError(`${label} has an invalid claim name "${claim}"`);

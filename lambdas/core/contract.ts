@@ -8,6 +8,11 @@ export const TABLE_TTL_ATTRIBUTE = 'expiresAt';
 export const TABLE_NAME_ENV = 'TABLE_NAME';
 /** The sessions table: same key and TTL attribute names as the transactions table. */
 export const SESSION_TABLE_NAME_ENV = 'SESSION_TABLE_NAME';
+/** Indexes of the sessions table, so a back-channel logout finds a user's sessions without a scan. */
+export const SESSION_SID_INDEX = 'by-sid';
+export const SESSION_SUB_INDEX = 'by-sub';
+/** One item per logout token seen (keyed by a hash of issuer and `jti`), to refuse replays. */
+export const LOGOUT_TOKEN_TABLE_NAME_ENV = 'LOGOUT_TOKEN_TABLE_NAME';
 /** The client secret itself, for the local stack only; a deployed function reads it from Secrets Manager. */
 export const CLIENT_SECRET_ENV = 'CLIENT_SECRET';
 

@@ -4,13 +4,14 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import type { PendingTransaction } from '../core/authorization-request.js';
 import type { StoredTransactionState } from '../core/authorization-response.js';
-import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../core/contract.js';
+import { SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../core/contract.js';
 import type { SessionRecord } from '../core/session/session.js';
 import type { ClaimValue } from '../core/token/id-token.js';
 
@@ -97,8 +98,12 @@ export type TransactionStore = PendingStore & CallbackStore;
 /** The attributes a session read needs: nothing else is fetched. */
 export type StoredSession = Pick<SessionRecord, 'id' | 'sub' | 'sid' | 'claims' | 'lastSeenAt' | 'absoluteExpiresAt'>;
 
-export interface SessionStore {
+/** The authorizer's one operation: a single read. */
+export interface SessionReader {
   find(sessionId: string): Promise<StoredSession | undefined>;
+}
+
+export interface SessionStore extends SessionReader {
   /** Moves the idle deadline; false when the session no longer exists (signed out meanwhile). */
   touch(sessionId: string, lastSeenAt: number, expiresAt: number): Promise<boolean>;
   /** Idempotent; returns the ended session's `sid` (for the provider's logout), if it existed. */
@@ -340,8 +345,10 @@ function parseClaims(value: string | undefined): Record<string, ClaimValue> {
 /** The only attributes a session read fetches. */
 export const SESSION_READ_ATTRIBUTES = [TABLE_PARTITION_KEY, 'sub', 'sid', 'claims', 'lastSeenAt', 'absoluteExpiresAt'] as const;
 
-export function createSessionStore(client: DynamoDBClient, tableName: string): SessionStore {
-  const key = (sessionId: string): Record<string, AttributeValue> => ({ [TABLE_PARTITION_KEY]: { S: sessionId } });
+const keyOf = (id: string): Record<string, AttributeValue> => ({ [TABLE_PARTITION_KEY]: { S: id } });
+
+export function createSessionReader(client: DynamoDBClient, tableName: string): SessionReader {
+  const key = keyOf;
   return {
     async find(sessionId) {
       let item: Record<string, AttributeValue> | undefined;
@@ -373,6 +380,13 @@ export function createSessionStore(client: DynamoDBClient, tableName: string): S
         absoluteExpiresAt: Number(absoluteExpiresAt),
       };
     },
+  };
+}
+
+export function createSessionStore(client: DynamoDBClient, tableName: string): SessionStore {
+  const key = keyOf;
+  return {
+    ...createSessionReader(client, tableName),
 
     async touch(sessionId, lastSeenAt, expiresAt) {
       try {
@@ -397,6 +411,87 @@ export function createSessionStore(client: DynamoDBClient, tableName: string): S
       try {
         const result = await client.send(new DeleteItemCommand({ TableName: tableName, Key: key(sessionId), ReturnValues: 'ALL_OLD' }));
         return { existed: result.Attributes !== undefined, sid: result.Attributes?.sid?.S };
+      } catch (error) {
+        throw storeFault(error);
+      }
+    },
+  };
+}
+
+/** The back-channel logout function's operations: a replay record per logout token, and ending a user's sessions. */
+export interface BackchannelStore {
+  /** False when this token was seen before (a replay). */
+  recordLogoutToken(tokenId: string, keepUntil: number): Promise<boolean>;
+  /** Undoes the record when the sessions could not be ended, so the provider's retry is not taken for a replay. */
+  forgetLogoutToken(tokenId: string): Promise<void>;
+  /** The ids of the sessions with this `sid` (and this `sub`, when given), or else of every session of `sub`. */
+  findSessions(match: { readonly sid: string | undefined; readonly sub: string | undefined }): Promise<string[]>;
+  removeSessions(sessionIds: readonly string[]): Promise<void>;
+}
+
+export function createBackchannelStore(client: DynamoDBClient, sessionsTableName: string, logoutTokensTableName: string): BackchannelStore {
+  const query = async (indexName: string, attribute: 'sid' | 'sub', value: string, alsoSub: string | undefined): Promise<string[]> => {
+    const ids: string[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const result = await client.send(
+        new QueryCommand({
+          TableName: sessionsTableName,
+          IndexName: indexName,
+          KeyConditionExpression: '#key = :key',
+          ...(alsoSub === undefined ? {} : { FilterExpression: '#sub = :sub' }),
+          ExpressionAttributeNames: { '#key': attribute, ...(alsoSub === undefined ? {} : { '#sub': 'sub' }) },
+          ExpressionAttributeValues: { ':key': { S: value }, ...(alsoSub === undefined ? {} : { ':sub': { S: alsoSub } }) },
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        const id = item[TABLE_PARTITION_KEY]?.S;
+        if (id !== undefined) ids.push(id);
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return ids;
+  };
+  return {
+    async recordLogoutToken(tokenId, keepUntil) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: logoutTokensTableName,
+            Item: { [TABLE_PARTITION_KEY]: { S: tokenId }, [TABLE_TTL_ATTRIBUTE]: { N: String(keepUntil) } },
+            ConditionExpression: 'attribute_not_exists(#id)',
+            ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw storeFault(error);
+      }
+    },
+
+    async forgetLogoutToken(tokenId) {
+      try {
+        await client.send(new DeleteItemCommand({ TableName: logoutTokensTableName, Key: keyOf(tokenId) }));
+      } catch (error) {
+        throw storeFault(error);
+      }
+    },
+
+    async findSessions({ sid, sub }) {
+      try {
+        if (sid !== undefined) return await query(SESSION_SID_INDEX, 'sid', sid, sub);
+        if (sub !== undefined) return await query(SESSION_SUB_INDEX, 'sub', sub, undefined);
+        return [];
+      } catch (error) {
+        throw storeFault(error);
+      }
+    },
+
+    async removeSessions(sessionIds) {
+      try {
+        await Promise.all(sessionIds.map((id) => client.send(new DeleteItemCommand({ TableName: sessionsTableName, Key: keyOf(id) }))));
       } catch (error) {
         throw storeFault(error);
       }

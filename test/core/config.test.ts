@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  ID_TOKEN_SIGNING_ALGS,
   SETTINGS,
   contextLabel,
   loadConfigFromEnv,
@@ -12,6 +13,8 @@ import {
 import { DEFAULT_FLOW_SETTINGS, REQUIRED_SETTINGS } from '../support/settings.js';
 
 const REQUIRED: RawSettings = { ...REQUIRED_SETTINGS, baseUrl: 'https://login.example.test' };
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc/client-secret-AbCdEf';
+const ALGS = 'RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA';
 
 function envFor(raw: RawSettings): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -55,6 +58,15 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
         baseUrl: 'https://example.test/auth/',
         retentionDays: '30',
         requireIss: 'true',
+        clientSecretArn: SECRET_ARN,
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        tokenEndpoint: 'https://tenant.example.test/oauth2/token',
+        jwksUri: 'https://keys.example.test/jwks',
+        endSessionEndpoint: 'https://tenant.example.test/v2/logout',
+        idTokenSigningAlgs: 'PS256 ES256',
+        sessionIdleSeconds: '1800',
+        sessionAbsoluteSeconds: '43200',
+        profileClaims: 'name https://example.test/roles',
       }),
     ).toEqual<FlowConfig>({
       issuer: 'https://tenant.example.test/',
@@ -67,6 +79,15 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
       redirectUri: 'https://example.test/auth/callback',
       retentionDays: 30,
       requireIss: true,
+      clientSecretArn: SECRET_ARN,
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      tokenEndpoint: 'https://tenant.example.test/oauth2/token',
+      jwksUri: 'https://keys.example.test/jwks',
+      endSessionEndpoint: 'https://tenant.example.test/v2/logout',
+      idTokenSigningAlgs: ['PS256', 'ES256'],
+      sessionIdleSeconds: 1800,
+      sessionAbsoluteSeconds: 43_200,
+      profileClaims: ['name', 'https://example.test/roles'],
     });
   });
 
@@ -74,6 +95,61 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
     const config = load({ ...REQUIRED, issuerUrl: 'https://tenant.example.test' });
     expect(config.issuer).toBe('https://tenant.example.test');
     expect(config.authorizationEndpoint).toBe('https://tenant.example.test/authorize');
+    expect(config.tokenEndpoint).toBe('https://tenant.example.test/oauth/token');
+    expect(config.jwksUri).toBe('https://tenant.example.test/.well-known/jwks.json');
+    expect(config.endSessionEndpoint).toBe('https://tenant.example.test/oidc/logout');
+  });
+
+  test('an issuer with a path puts the default endpoints under it', () => {
+    const config = load({ ...REQUIRED, issuerUrl: 'https://idp.example.test/realms/main/' });
+    expect(config).toMatchObject({
+      authorizationEndpoint: 'https://idp.example.test/realms/main/authorize',
+      tokenEndpoint: 'https://idp.example.test/realms/main/oauth/token',
+      jwksUri: 'https://idp.example.test/realms/main/.well-known/jwks.json',
+      endSessionEndpoint: 'https://idp.example.test/realms/main/oidc/logout',
+    });
+  });
+
+  test.each<[SettingName, string, Partial<FlowConfig>]>([
+    ['sessionIdleSeconds', '60', { sessionIdleSeconds: 60 }],
+    ['sessionAbsoluteSeconds', '60', { sessionAbsoluteSeconds: 60, sessionIdleSeconds: 60 }],
+    ['sessionAbsoluteSeconds', '34560000', { sessionAbsoluteSeconds: 34_560_000, sessionIdleSeconds: 86_400 }],
+    ['sessionIdleSeconds', '604800', { sessionIdleSeconds: 604_800 }],
+    ['tokenEndpointAuthMethod', 'client_secret_post', { tokenEndpointAuthMethod: 'client_secret_post' }],
+    ['idTokenSigningAlgs', 'RS256,ES256, PS256 RS256', { idTokenSigningAlgs: ['RS256', 'ES256', 'PS256'] }],
+    ['idTokenSigningAlgs', 'RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA', { idTokenSigningAlgs: [...ID_TOKEN_SIGNING_ALGS] }],
+    ['profileClaims', 'email,email email_verified', { profileClaims: ['email', 'email_verified'] }],
+    ['profileClaims', Array.from({ length: 20 }, (_, index) => `claim${index}`).join(' '), { profileClaims: Array.from({ length: 20 }, (_, index) => `claim${index}`) }],
+    ['profileClaims', 'c'.repeat(64), { profileClaims: ['c'.repeat(64)] }],
+    ['clientSecretArn', 'arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:oidc/client_secret+v2=x.y@z-AbCdEf', {
+      clientSecretArn: 'arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:oidc/client_secret+v2=x.y@z-AbCdEf',
+    }],
+    ['clientSecretArn', 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:s', {
+      clientSecretArn: 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:s',
+    }],
+  ])('%s = %j is accepted', (setting, value, expected) => {
+    expect(load({ ...REQUIRED, [setting]: value })).toMatchObject(expected);
+  });
+
+  test('the default idle timeout shrinks to a shorter absolute lifetime', () => {
+    expect(load({ ...REQUIRED, sessionAbsoluteSeconds: '3600' })).toMatchObject({ sessionAbsoluteSeconds: 3600, sessionIdleSeconds: 3600 });
+  });
+
+  test('an idle timeout equal to the absolute lifetime is accepted', () => {
+    expect(load({ ...REQUIRED, sessionAbsoluteSeconds: '3600', sessionIdleSeconds: '3600' })).toMatchObject({
+      sessionAbsoluteSeconds: 3600,
+      sessionIdleSeconds: 3600,
+    });
+  });
+
+  test('an idle timeout longer than the absolute lifetime is refused, naming the idle setting', () => {
+    const error = errorOf(() => load({ ...REQUIRED, sessionAbsoluteSeconds: '3600', sessionIdleSeconds: '3601' }));
+    expect(error.message).toBe(`${label('sessionIdleSeconds')} (3601) must not exceed ${label('sessionAbsoluteSeconds')} (3600)`);
+  });
+
+  test('an idle timeout longer than the default absolute lifetime is refused', () => {
+    const error = errorOf(() => load({ ...REQUIRED, sessionIdleSeconds: '604801' }));
+    expect(error.message).toBe(`${label('sessionIdleSeconds')} (604801) must not exceed ${label('sessionAbsoluteSeconds')} (604800)`);
   });
 
   test.each([
@@ -138,6 +214,50 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
     ['requireIss', 'TRUE', ' must be "true" or "false", got "TRUE"'],
     ['baseUrl', 'http://login.example.test', ' must use https (http is allowed only for localhost): "http://login.example.test"'],
     ['baseUrl', 'https://login.example.test/?next=x', ' must not contain a query, fragment or credentials: "https://login.example.test/?next=x"'],
+    ['clientSecretArn', 'oidc/client-secret', ' must be a Secrets Manager secret ARN, got "oidc/client-secret"'],
+    ['clientSecretArn', 'arn:aws:sns:eu-west-1:123456789012:topic', ' must be a Secrets Manager secret ARN, got "arn:aws:sns:eu-west-1:123456789012:topic"'],
+    [
+      'clientSecretArn',
+      'arn:aws:secretsmanager:eu-west-1:12345678901:secret:s',
+      ' must be a Secrets Manager secret ARN, got "arn:aws:secretsmanager:eu-west-1:12345678901:secret:s"',
+    ],
+    [
+      'clientSecretArn',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:',
+      ' must be a Secrets Manager secret ARN, got "arn:aws:secretsmanager:eu-west-1:123456789012:secret:"',
+    ],
+    [
+      'clientSecretArn',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:a b',
+      ' must be a Secrets Manager secret ARN, got "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a b"',
+    ],
+    ['tokenEndpointAuthMethod', 'private_key_jwt', ' must be one of client_secret_post, client_secret_basic, got "private_key_jwt"'],
+    ['tokenEndpointAuthMethod', 'none', ' must be one of client_secret_post, client_secret_basic, got "none"'],
+    ['tokenEndpointAuthMethod', 'CLIENT_SECRET_POST', ' must be one of client_secret_post, client_secret_basic, got "CLIENT_SECRET_POST"'],
+    ['tokenEndpoint', 'oauth/token', ' is not a valid URL: "oauth/token"'],
+    ['tokenEndpoint', 'http://tenant.example.test/oauth/token', ' must use https (http is allowed only for localhost): "http://tenant.example.test/oauth/token"'],
+    ['tokenEndpoint', 'https://tenant.example.test/oauth/token?x=1', ' must not contain a query, fragment or credentials: "https://tenant.example.test/oauth/token?x=1"'],
+    ['jwksUri', 'http://tenant.example.test/.well-known/jwks.json', ' must use https (http is allowed only for localhost): "http://tenant.example.test/.well-known/jwks.json"'],
+    ['jwksUri', 'https://u:p@tenant.example.test/jwks', ' must not contain a query, fragment or credentials: "https://u:p@tenant.example.test/jwks"'],
+    ['endSessionEndpoint', 'http://tenant.example.test/oidc/logout', ' must use https (http is allowed only for localhost): "http://tenant.example.test/oidc/logout"'],
+    ['endSessionEndpoint', 'https://tenant.example.test/v2/logout#x', ' must not contain a query, fragment or credentials: "https://tenant.example.test/v2/logout#x"'],
+    ['idTokenSigningAlgs', 'none', ` may list only ${ALGS} (never none or HS*), got "none"`],
+    ['idTokenSigningAlgs', 'HS256', ` may list only ${ALGS} (never none or HS*), got "HS256"`],
+    ['idTokenSigningAlgs', 'RS256 HS512', ` may list only ${ALGS} (never none or HS*), got "HS512"`],
+    ['idTokenSigningAlgs', 'rs256', ` may list only ${ALGS} (never none or HS*), got "rs256"`],
+    ['idTokenSigningAlgs', ', ,', ' must list at least one algorithm'],
+    ['sessionIdleSeconds', '59', ' must be from 60 to 34560000, got 59'],
+    ['sessionIdleSeconds', 'day', ' must be a whole number from 60 to 34560000, got "day"'],
+    ['sessionAbsoluteSeconds', '59', ' must be from 60 to 34560000, got 59'],
+    ['sessionAbsoluteSeconds', '34560001', ' must be from 60 to 34560000, got 34560001'],
+    ['sessionAbsoluteSeconds', '1w', ' must be a whole number from 60 to 34560000, got "1w"'],
+    ['profileClaims', 'name nonce', ' must not list "nonce": it describes the token, not the user'],
+    ['profileClaims', 'sub', ' must not list "sub": it describes the token, not the user'],
+    ['profileClaims', 'email,sid', ' must not list "sid": it describes the token, not the user'],
+    ['profileClaims', 'name$', ' has an invalid claim name "name$"'],
+    ['profileClaims', 'c'.repeat(65), ` has an invalid claim name "${'c'.repeat(65)}"`],
+    ['profileClaims', ', ,', ' must list at least one claim (sub is always kept)'],
+    ['profileClaims', Array.from({ length: 21 }, (_, index) => `claim${index}`).join(' '), ' may list at most 20 claims'],
   ])('%s = %j is rejected with an error that names it', (setting, value, problem) => {
     const error = errorOf(() => load({ ...REQUIRED, [setting]: value }));
     expect(error.name).toBe('ConfigError');
@@ -171,16 +291,50 @@ describe('settings from the environment only', () => {
     expect(loadConfigFromEnv({ ...settingsToEnv(settings), BASE_URL: baseUrl })).toEqual(config);
   });
 
-  test('settingsToEnv omits AUDIENCE when there is none', () => {
+  test('settingsToEnv round-trips every new setting given a non-default value', () => {
+    const config = loadConfigFromEnv({
+      ...envFor(REQUIRED),
+      CLIENT_SECRET_ARN: SECRET_ARN,
+      TOKEN_ENDPOINT_AUTH_METHOD: 'client_secret_basic',
+      TOKEN_ENDPOINT: 'https://tenant.example.test/oauth2/token',
+      JWKS_URI: 'https://keys.example.test/jwks',
+      END_SESSION_ENDPOINT: 'https://tenant.example.test/v2/logout',
+      ID_TOKEN_SIGNING_ALGS: 'ES256,PS256',
+      SESSION_IDLE_SECONDS: '1800',
+      SESSION_ABSOLUTE_SECONDS: '43200',
+      PROFILE_CLAIMS: 'name, https://example.test/roles',
+    });
+    const { baseUrl, redirectUri: _redirectUri, ...settings } = config;
+    expect(loadConfigFromEnv({ ...settingsToEnv(settings), BASE_URL: baseUrl })).toEqual(config);
+  });
+
+  test('settingsToEnv turns CDK context into the environment that rebuilds the same settings', () => {
+    const config = parseConfig(
+      { ...REQUIRED, clientSecretArn: SECRET_ARN, idTokenSigningAlgs: 'RS256 EdDSA', sessionAbsoluteSeconds: '7200', profileClaims: 'email' },
+      contextLabel,
+    );
+    const { baseUrl, redirectUri: _redirectUri, ...settings } = config;
+    expect(loadConfigFromEnv({ ...settingsToEnv(settings), BASE_URL: baseUrl })).toEqual(config);
+  });
+
+  test('settingsToEnv omits AUDIENCE and CLIENT_SECRET_ARN when there are none', () => {
     const { baseUrl: _baseUrl, redirectUri: _redirectUri, ...settings } = loadConfigFromEnv(envFor(REQUIRED));
-    expect(Object.keys(settingsToEnv(settings)).sort()).toEqual([
-      'AUTHORIZATION_ENDPOINT',
-      'CLIENT_ID',
-      'ISSUER_URL',
-      'REQUIRE_ISS',
-      'RETENTION_DAYS',
-      'SCOPE',
-      'STATE_TTL_SECONDS',
-    ]);
+    expect(settingsToEnv(settings)).toEqual({
+      ISSUER_URL: 'https://tenant.example.test/',
+      CLIENT_ID: 'client-123',
+      SCOPE: 'openid profile email',
+      AUTHORIZATION_ENDPOINT: 'https://tenant.example.test/authorize',
+      STATE_TTL_SECONDS: '600',
+      RETENTION_DAYS: '7',
+      REQUIRE_ISS: 'false',
+      TOKEN_ENDPOINT_AUTH_METHOD: 'client_secret_post',
+      TOKEN_ENDPOINT: 'https://tenant.example.test/oauth/token',
+      JWKS_URI: 'https://tenant.example.test/.well-known/jwks.json',
+      END_SESSION_ENDPOINT: 'https://tenant.example.test/oidc/logout',
+      ID_TOKEN_SIGNING_ALGS: 'RS256',
+      SESSION_IDLE_SECONDS: '86400',
+      SESSION_ABSOLUTE_SECONDS: '604800',
+      PROFILE_CLAIMS: 'name email email_verified picture org_id',
+    });
   });
 });

@@ -144,3 +144,20 @@ describe('createKeySetCache', () => {
     expect(cache.fetchCount()).toBe(3);
   });
 });
+
+test('a key-set fetcher that throws before returning a promise does not wedge the cache', async () => {
+  let calls = 0;
+  const cache = createKeySetCache({
+    fetchKeySet: () => {
+      calls += 1;
+      throw new Error('synchronous failure');
+    },
+    now: () => 0,
+  });
+  const header = { alg: 'RS256', kid: 'k' };
+  const token = { payload: '', signature: '' } as unknown as Parameters<typeof cache.getKey>[1];
+  await expect(cache.getKey(header, token)).rejects.toMatchObject({ reason: 'jwks_unavailable' });
+  await expect(cache.getKey(header, token)).rejects.toMatchObject({ reason: 'jwks_unavailable' });
+  // Each lookup tried again: nothing cached a rejected fetch.
+  expect(calls).toBe(2);
+});

@@ -108,7 +108,7 @@ function neededStatements(s: Synthesized, fn: FunctionName): Statement[] {
         ...(s.secretArn === undefined
           ? []
           : [
-              { Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Effect: 'Allow', Resource: s.secretArn },
+              { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: s.secretArn },
               onTable(s.sessions, 'dynamodb:PutItem'),
             ]),
       ];

@@ -85,6 +85,11 @@ describe('context settings, validated at synth time', () => {
       { ...REQUIRED_CONTEXT, createClientSecret: 'true', clientSecretArn: CLIENT_SECRET_ARN },
       'context "createClientSecret" and "clientSecretArn" exclude each other: use the existing secret or make one',
     ],
+    [
+      'a client secret with a scope that has no openid',
+      { ...REQUIRED_CONTEXT, clientSecretArn: CLIENT_SECRET_ARN, scope: 'email profile' },
+      'context "scope" must include openid when a client secret is configured: signing in needs an ID token',
+    ],
     ['a createClientSecret that is not a boolean', { ...REQUIRED_CONTEXT, createClientSecret: 'yes' }, 'context "createClientSecret" must be true or false, got "yes"'],
     [
       'a clientSecretArn of another service',

@@ -42,7 +42,6 @@ test('each local bundle is byte for byte the asset cdk synth builds for its Lamb
     logout: stack.logoutFunction,
   };
   const names = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
-  expect(names.sort()).toEqual(['callback', 'login', 'logout', 'session']);
   const identical = await Promise.all(
     names.map(async (name) => {
       const [deployed, served] = await Promise.all([readFile(assetBundle(stack, deployedFunctions[name])), readFile(local.bundles[name])]);

@@ -36,18 +36,15 @@ export function createKeySetCache(options: KeySetCacheOptions): KeySetCache {
   let inFlight: Promise<void> | undefined;
   let fetches = 0;
 
-  const load = (): Promise<void> =>
-    (inFlight ??= (async () => {
-      lastAttemptMs = options.now();
-      fetches += 1;
-      try {
-        const document = await options.fetchKeySet();
-        if (!isKeySet(document)) throw new Error('not a JWK set');
-        keys = createLocalJWKSet(document);
-      } finally {
-        inFlight = undefined;
-      }
-    })());
+  const fetchOnce = async (): Promise<void> => {
+    lastAttemptMs = options.now();
+    fetches += 1;
+    const document = await options.fetchKeySet();
+    if (!isKeySet(document)) throw new Error('not a JWK set');
+    keys = createLocalJWKSet(document);
+  };
+  // Concurrent lookups share one fetch; cleared once it settles, however it ends.
+  const load = (): Promise<void> => (inFlight ??= fetchOnce().finally(() => (inFlight = undefined)));
 
   const getKey: JWTVerifyGetKey = async (header, token) => {
     if (keys === undefined) {

@@ -46,7 +46,7 @@ export function tokenErrorLabel(error: unknown): string {
  * `id_token`; an error answer yields its code as a label, never its text.
  */
 export function parseTokenResponse(answer: TokenEndpointAnswer): TokenResponse {
-  const json = answer.body.length > MAX_TOKEN_RESPONSE_BYTES ? undefined : parseJsonObject(answer.body);
+  const json = Buffer.byteLength(answer.body, 'utf8') > MAX_TOKEN_RESPONSE_BYTES ? undefined : parseJsonObject(answer.body);
   if (answer.status !== 200) {
     if (answer.status >= 400 && answer.status < 500 && json !== undefined && typeof json.error === 'string') {
       throw new SignInFailure('token_endpoint_error', tokenErrorLabel(json.error));
