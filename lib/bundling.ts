@@ -9,6 +9,9 @@ export const FUNCTION_ENTRIES = {
   callback: fileURLToPath(new URL('../lambdas/callback/handler.ts', import.meta.url)),
   session: fileURLToPath(new URL('../lambdas/session/handler.ts', import.meta.url)),
   logout: fileURLToPath(new URL('../lambdas/logout/handler.ts', import.meta.url)),
+  authorizer: fileURLToPath(new URL('../lambdas/authorizer/handler.ts', import.meta.url)),
+  backchannelLogout: fileURLToPath(new URL('../lambdas/backchannel-logout/handler.ts', import.meta.url)),
+  demo: fileURLToPath(new URL('../lambdas/demo/handler.ts', import.meta.url)),
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

@@ -1,16 +1,10 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 export interface LoginApiProps {
-  readonly loginFunction: IFunction;
-  readonly callbackFunction: IFunction;
-  readonly sessionFunction: IFunction;
-  readonly logoutFunction: IFunction;
   /** Steady-state requests per second for the whole stage. */
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
@@ -20,7 +14,8 @@ export interface LoginApiProps {
 }
 
 /**
- * The public edge: an HTTP API whose `$default` stage is throttled and access-logged. The access
+ * The public edge, when the sign-in brings its own: an HTTP API whose `$default` stage is throttled
+ * and access-logged. The access
  * log records route, status and latency, never the query string (it carries codes and states).
  */
 export class LoginApi extends Construct {
@@ -58,14 +53,6 @@ export class LoginApi extends Construct {
         ),
       },
     });
-    const session = new HttpLambdaIntegration('session-integration', props.sessionFunction);
-    const logout = new HttpLambdaIntegration('logout-integration', props.logoutFunction);
-    this.api.addRoutes({ path: '/login', methods: [HttpMethod.GET], integration: new HttpLambdaIntegration('login-integration', props.loginFunction) });
-    this.api.addRoutes({ path: '/callback', methods: [HttpMethod.GET], integration: new HttpLambdaIntegration('callback-integration', props.callbackFunction) });
-    this.api.addRoutes({ path: '/me', methods: [HttpMethod.GET], integration: session });
-    this.api.addRoutes({ path: '/signed-in', methods: [HttpMethod.GET], integration: session });
-    this.api.addRoutes({ path: '/logout', methods: [HttpMethod.GET, HttpMethod.POST], integration: logout });
-    this.api.addRoutes({ path: '/signed-out', methods: [HttpMethod.GET], integration: logout });
   }
 
   /** `https://{api-id}.execute-api.{region}.amazonaws.com`, a deploy-time token. */

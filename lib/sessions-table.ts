@@ -1,8 +1,9 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
+import { grantItemActions } from './table-grant.js';
+import { SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
 
 export interface SessionsTableProps {
   /** @default RemovalPolicy.RETAIN */
@@ -27,20 +28,48 @@ export class SessionsTable extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    // A back-channel logout names a provider session (`sid`) or a user (`sub`); the indexes find
+    // their sessions without a scan. `sub` rides along on the sid index to match both when both are sent.
+    this.table.addGlobalSecondaryIndex({
+      indexName: SESSION_SID_INDEX,
+      partitionKey: { name: 'sid', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['sub'],
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: SESSION_SUB_INDEX,
+      partitionKey: { name: 'sub', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
   }
 
   /** The callback creates sessions, inside the transaction that records the sign-in. */
   grantCreate(grantee: IGrantable): void {
-    this.table.grant(grantee, 'dynamodb:PutItem');
+    grantItemActions(grantee, this.table, 'PutItem');
   }
 
   /** The session function reads a session and moves its idle deadline. */
   grantReadAndTouch(grantee: IGrantable): void {
-    this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    grantItemActions(grantee, this.table, 'GetItem', 'UpdateItem');
   }
 
   /** The logout function ends sessions. */
   grantEnd(grantee: IGrantable): void {
-    this.table.grant(grantee, 'dynamodb:DeleteItem');
+    grantItemActions(grantee, this.table, 'DeleteItem');
+  }
+
+  /** The session authorizer reads, and only reads. */
+  grantRead(grantee: IGrantable): void {
+    grantItemActions(grantee, this.table, 'GetItem');
+  }
+
+  /** Back-channel logout finds a user's sessions through the two indexes (and nothing else) and ends them. */
+  grantFindAndEnd(grantee: IGrantable): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [SESSION_SID_INDEX, SESSION_SUB_INDEX].map((index) => `${this.table.tableArn}/index/${index}`),
+    });
+    this.grantEnd(grantee);
   }
 }

@@ -14,6 +14,8 @@ import {
 /** Everything the stack reads from CDK context, validated at synth time. */
 export interface LoginFlowStackOptions {
   readonly settings: FlowSettings;
+  /** The same settings as given, for the construct (which validates them again, under its own names). */
+  readonly rawSettings: RawSettings;
   /** A custom domain's URL; undefined means the HTTP API's own URL. */
   readonly baseUrl: string | undefined;
   readonly throttleRateLimit: number;
@@ -68,6 +70,7 @@ export function readStackOptions(node: Node): LoginFlowStackOptions {
   }
   return {
     settings,
+    rawSettings: raw,
     baseUrl: raw.baseUrl === undefined ? undefined : parseBaseUrl(raw.baseUrl, contextLabel(SETTINGS.baseUrl)),
     throttleRateLimit: contextPositiveInteger(node, STACK_CONTEXT.throttleRateLimit),
     throttleBurstLimit: contextPositiveInteger(node, STACK_CONTEXT.throttleBurstLimit),

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { grantItemActions } from './table-grant.js';
 import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
 
 export interface TransactionsTableProps {
@@ -27,10 +28,10 @@ export class TransactionsTable extends Construct {
 
   /** Exactly one action each: the login only creates, the callback only consumes. No reads, scans or wildcards. */
   grantCreate(grantee: IGrantable): void {
-    this.table.grant(grantee, 'dynamodb:PutItem');
+    grantItemActions(grantee, this.table, 'PutItem');
   }
 
   grantConsume(grantee: IGrantable): void {
-    this.table.grant(grantee, 'dynamodb:UpdateItem');
+    grantItemActions(grantee, this.table, 'UpdateItem');
   }
 }

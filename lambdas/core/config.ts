@@ -83,6 +83,8 @@ const MIN_SESSION_SECONDS = 60;
 export const DEFAULT_PROFILE_CLAIMS = ['name', 'email', 'email_verified', 'picture', 'org_id'] as const;
 /** Claims that describe the token rather than the user, so keeping them in a session would only mislead. */
 const TOKEN_CLAIMS = new Set(['iss', 'aud', 'azp', 'exp', 'iat', 'nbf', 'nonce', 'jti', 'auth_time', 'at_hash', 'c_hash', 'sub', 'sid']);
+/** Names the session authorizer puts in the route's context next to the claims. */
+export const AUTHORIZER_CONTEXT_KEYS = ['authenticated', 'sessionExpiresAt'] as const;
 const MAX_PROFILE_CLAIMS = 20;
 
 export class ConfigError extends Error {
@@ -285,6 +287,9 @@ function parseProfileClaims(value: string | undefined, label: string): string[] 
   for (const claim of claims) {
     if (!/^[A-Za-z0-9_.:/-]{1,64}$/.test(claim)) throw new ConfigError(`${label} has an invalid claim name "${claim}"`);
     if (TOKEN_CLAIMS.has(claim)) throw new ConfigError(`${label} must not list "${claim}": it describes the token, not the user`);
+    if ((AUTHORIZER_CONTEXT_KEYS as readonly string[]).includes(claim)) {
+      throw new ConfigError(`${label} must not list "${claim}": the session authorizer uses that name`);
+    }
   }
   return claims;
 }

@@ -11,6 +11,14 @@ export const SESSION_TABLE_NAME_ENV = 'SESSION_TABLE_NAME';
 /** Indexes of the sessions table, so a back-channel logout finds a user's sessions without a scan. */
 export const SESSION_SID_INDEX = 'by-sid';
 export const SESSION_SUB_INDEX = 'by-sub';
+/**
+ * The session authorizer's mode: `require` denies a request without a valid session (API Gateway
+ * answers 403); `optional` lets it through as anonymous, so a page's function can send the browser
+ * to sign in (an HTTP API authorizer cannot redirect).
+ */
+export const AUTHORIZER_MODES = ['require', 'optional'] as const;
+export type AuthorizerMode = (typeof AUTHORIZER_MODES)[number];
+export const AUTHORIZER_MODE_ENV = 'AUTHORIZER_MODE';
 /** One item per logout token seen (keyed by a hash of issuer and `jti`), to refuse replays. */
 export const LOGOUT_TOKEN_TABLE_NAME_ENV = 'LOGOUT_TOKEN_TABLE_NAME';
 /** The client secret itself, for the local stack only; a deployed function reads it from Secrets Manager. */

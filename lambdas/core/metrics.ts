@@ -10,6 +10,10 @@ export const Metric = {
   signInsCompleted: 'SignInsCompleted',
   signInsFailed: 'SignInsFailed',
   sessionsEnded: 'SessionsEnded',
+  requestsAuthorized: 'RequestsAuthorized',
+  requestsDenied: 'RequestsDenied',
+  backchannelLogouts: 'BackchannelLogouts',
+  backchannelLogoutsRejected: 'BackchannelLogoutsRejected',
   storeFaults: 'StoreFaults',
   internalErrors: 'InternalErrors',
 } as const;

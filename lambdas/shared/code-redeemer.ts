@@ -107,12 +107,3 @@ export function createCodeRedeemer(options: CodeRedeemerOptions): CodeRedeemer {
     },
   };
 }
-
-/** The JWKS document, fetched with the same bounded client. */
-export function jwksFetcher(fetch: HttpFetch, jwksUri: string): () => Promise<unknown> {
-  return async () => {
-    const response = await fetch(jwksUri, { method: 'GET', headers: { accept: 'application/json' } });
-    if (response.status !== 200) throw new Error(`JWKS endpoint answered ${response.status}`);
-    return response.json();
-  };
-}

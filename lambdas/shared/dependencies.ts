@@ -1,9 +1,27 @@
-import { SESSION_TABLE_NAME_ENV, TABLE_NAME_ENV } from '../core/contract.js';
-import { loadConfigFromEnv, type FlowConfig } from '../core/config.js';
+import {
+  AUTHORIZER_MODE_ENV,
+  AUTHORIZER_MODES,
+  LOGOUT_TOKEN_TABLE_NAME_ENV,
+  SESSION_TABLE_NAME_ENV,
+  TABLE_NAME_ENV,
+  type AuthorizerMode,
+} from '../core/contract.js';
+import { ConfigError, loadConfigFromEnv, type FlowConfig } from '../core/config.js';
 import type { CodeRedeemer } from './code-redeemer.js';
 import { createDynamoDbClient, requireEnv } from './dynamodb-client.js';
 import { writeRequestLog, type RequestLogger } from './request-log.js';
-import { createCallbackStore, createPendingStore, createSessionStore, type CallbackStore, type PendingStore, type SessionStore } from './store.js';
+import {
+  createBackchannelStore,
+  createCallbackStore,
+  createPendingStore,
+  createSessionReader,
+  createSessionStore,
+  type BackchannelStore,
+  type CallbackStore,
+  type PendingStore,
+  type SessionReader,
+  type SessionStore,
+} from './store.js';
 
 /** What every function needs; injected, so tests can move the clock and capture the logs. */
 export interface BaseDependencies {
@@ -56,6 +74,37 @@ export function sessionDependenciesFromEnv(env: NodeJS.ProcessEnv): SessionDepen
   return {
     config: loadConfigFromEnv(env),
     sessions: createSessionStore(createDynamoDbClient(env), requireEnv(env, SESSION_TABLE_NAME_ENV)),
+    now: Date.now,
+    log: writeRequestLog,
+  };
+}
+
+export interface AuthorizerDependencies extends BaseDependencies {
+  readonly sessions: SessionReader;
+  readonly mode: AuthorizerMode;
+}
+
+export function authorizerDependenciesFromEnv(env: NodeJS.ProcessEnv): AuthorizerDependencies {
+  const value = env[AUTHORIZER_MODE_ENV] ?? 'require';
+  const mode = AUTHORIZER_MODES.find((candidate) => candidate === value);
+  if (mode === undefined) throw new ConfigError(`${AUTHORIZER_MODE_ENV} must be one of ${AUTHORIZER_MODES.join(', ')}, got "${value}"`);
+  return {
+    config: loadConfigFromEnv(env),
+    sessions: createSessionReader(createDynamoDbClient(env), requireEnv(env, SESSION_TABLE_NAME_ENV)),
+    mode,
+    now: Date.now,
+    log: writeRequestLog,
+  };
+}
+
+export interface BackchannelDependencies extends BaseDependencies {
+  readonly store: BackchannelStore;
+}
+
+export function backchannelDependenciesFromEnv(env: NodeJS.ProcessEnv): BackchannelDependencies {
+  return {
+    config: loadConfigFromEnv(env),
+    store: createBackchannelStore(createDynamoDbClient(env), requireEnv(env, SESSION_TABLE_NAME_ENV), requireEnv(env, LOGOUT_TOKEN_TABLE_NAME_ENV)),
     now: Date.now,
     log: writeRequestLog,
   };

@@ -1,9 +1,9 @@
 import { CLIENT_SECRET_ENV, SESSION_TABLE_NAME_ENV } from '../core/contract.js';
 import { ConfigError, SETTINGS, type FlowConfig } from '../core/config.js';
-import { createKeySetCache } from '../core/token/jwks-cache.js';
-import { createCodeRedeemer, jwksFetcher, type CodeRedeemer } from './code-redeemer.js';
+import { createCodeRedeemer, type CodeRedeemer } from './code-redeemer.js';
 import { requireEnv } from './dynamodb-client.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
+import { providerKeys } from './provider-keys.js';
 
 /**
  * AWS's Parameters and Secrets Lambda Extension (a layer the stack adds to the callback) serves
@@ -59,7 +59,7 @@ export async function redeemerFromEnv(
     config,
     clientSecret,
     fetch: httpClient.fetch,
-    keys: createKeySetCache({ fetchKeySet: jwksFetcher(httpClient.fetch, config.jwksUri), now: () => performance.now() }),
+    keys: providerKeys(httpClient.fetch, config.jwksUri),
     now: Date.now,
   });
 }

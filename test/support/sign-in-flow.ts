@@ -1,9 +1,9 @@
 import { randomToken } from '../../lambdas/core/encoding.js';
 import type { FlowConfig } from '../../lambdas/core/config.js';
 import { SESSION_COOKIE_NAME } from '../../lambdas/core/session/session.js';
-import { createKeySetCache } from '../../lambdas/core/token/jwks-cache.js';
 import type { HttpResponse } from '../../lambdas/core/http.js';
-import { createCodeRedeemer, jwksFetcher, type CodeRedeemer } from '../../lambdas/shared/code-redeemer.js';
+import { createCodeRedeemer, type CodeRedeemer } from '../../lambdas/shared/code-redeemer.js';
+import { providerKeys } from '../../lambdas/shared/provider-keys.js';
 import { createHttpClient, type HttpClient, type HttpClientOptions } from '../../lambdas/shared/http-client.js';
 import { startEmbeddedProvider, type EmbeddedProvider } from '../../local/oidc-provider.js';
 import { TEST_BASE_URL } from './flow.js';
@@ -45,7 +45,7 @@ export async function startTestProvider(): Promise<TestProvider> {
 /** The production redeemer: the functions' own HTTP client, JWKS cache and oauth4webapi request. */
 export function testRedeemer(config: FlowConfig, clientSecret: string, httpOptions?: HttpClientOptions): { redeemer: CodeRedeemer; http: HttpClient } {
   const http = createHttpClient(httpOptions);
-  const keys = createKeySetCache({ fetchKeySet: jwksFetcher(http.fetch, config.jwksUri), now: () => performance.now() });
+  const keys = providerKeys(http.fetch, config.jwksUri);
   return { redeemer: createCodeRedeemer({ config, clientSecret, fetch: http.fetch, keys, now: Date.now }), http };
 }
 
