@@ -146,3 +146,18 @@ export async function startStubService(script: string, options: ProbeOptions): P
   const { child, service } = await launch(script, options);
   return { ...service, request: (command) => ask(child, command, 'stub-stats', options.timeoutMs, script) };
 }
+
+export interface ProviderService extends StubService {
+  /** Logout tokens signed now, each with its own `jti`, by the stand-in's key (the one its JWKS serves). */
+  logoutTokens(count: number): Promise<readonly string[]>;
+}
+
+/** The provider stand-in's process: a stub that also signs logout tokens on request. */
+export async function startProviderService(script: string, options: ProbeOptions): Promise<ProviderService> {
+  const { child, service } = await launch(script, options);
+  return {
+    ...service,
+    request: (command) => ask(child, command, 'stub-stats', options.timeoutMs, script),
+    logoutTokens: async (count) => (await ask(child, { command: 'logout-tokens', count }, 'logout-tokens', options.timeoutMs, script)).tokens,
+  };
+}

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { DEFAULT_SESSION_ABSOLUTE_SECONDS } from '../lambdas/core/config.js';
-import { TABLE_PARTITION_KEY } from '../lambdas/core/contract.js';
+import { SESSION_SID_INDEX, TABLE_PARTITION_KEY } from '../lambdas/core/contract.js';
 
 /**
  * A loopback stand-in for DynamoDB that speaks its JSON protocol (awsJson1_0) for the operations
@@ -13,7 +13,7 @@ import { TABLE_PARTITION_KEY } from '../lambdas/core/contract.js';
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 const JSON_1_0 = 'application/x-amz-json-1.0';
 const SIGV4 = /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/[^/]+\/dynamodb\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/;
-const OPERATIONS = ['PutItem', 'UpdateItem', 'GetItem', 'DeleteItem', 'TransactWriteItems'] as const;
+const OPERATIONS = ['PutItem', 'UpdateItem', 'GetItem', 'DeleteItem', 'TransactWriteItems', 'Query'] as const;
 
 type Operation = (typeof OPERATIONS)[number];
 
@@ -29,6 +29,8 @@ interface RequestBody {
   readonly Item?: Item;
   readonly Key?: Item;
   readonly UpdateExpression?: unknown;
+  readonly IndexName?: unknown;
+  readonly KeyConditionExpression?: unknown;
   readonly ExpressionAttributeValues?: Item;
   readonly TransactItems?: readonly { readonly Update?: RequestBody; readonly Put?: RequestBody }[];
 }
@@ -36,6 +38,8 @@ interface RequestBody {
 export interface DynamoDbStubOptions {
   readonly transactionsTable: string;
   readonly sessionsTable: string;
+  /** Where the back-channel logout records each logout token it accepts. */
+  readonly logoutTokensTable: string;
   /**
    * What every consumed transaction carries, so that a callback with a client secret redeems its
    * code: the token endpoint's stand-in expects this verifier and signs this nonce.
@@ -65,14 +69,17 @@ function activeSession(id: string): Item {
   };
 }
 
+/** The one session a back-channel logout's `sid` names: the bench's logout tokens all carry the same `sid`. */
+const LOGGED_OUT_SESSION_ID = 'bench-session-ended-by-the-provider';
+
 /** The answer for a well-formed request, or the reason it is not one. */
 function answer(operation: Operation, body: RequestBody, options: DynamoDbStubOptions): Answer {
-  const { transactionsTable, sessionsTable } = options;
+  const { transactionsTable, sessionsTable, logoutTokensTable } = options;
   const expectTable = (table: string): string | undefined => (body.TableName === table ? undefined : `${operation} on unexpected table ${String(body.TableName)}`);
   switch (operation) {
     case 'PutItem': {
-      const wrongTable = expectTable(transactionsTable);
-      if (wrongTable !== undefined) return { ok: false, reason: wrongTable };
+      // The login's pending transaction, or the back-channel logout's record of a logout token.
+      if (body.TableName !== transactionsTable && body.TableName !== logoutTokensTable) return { ok: false, reason: `PutItem on unexpected table ${String(body.TableName)}` };
       if (typeof body.Item?.[TABLE_PARTITION_KEY]?.S !== 'string') return { ok: false, reason: 'PutItem without a string key' };
       return { ok: true, payload: {} };
     }
@@ -103,6 +110,15 @@ function answer(operation: Operation, body: RequestBody, options: DynamoDbStubOp
       if (key === undefined) return { ok: false, reason: 'DeleteItem without a string key' };
       // ReturnValues ALL_OLD: the ended session, with the provider's sid for its logout.
       return { ok: true, payload: { Attributes: { ...activeSession(key), sid: { S: 'bench-provider-session' } } } };
+    }
+    case 'Query': {
+      // The back-channel logout's sessions of the logout token's `sid`, through the sessions table's index.
+      const wrongTable = expectTable(sessionsTable);
+      if (wrongTable !== undefined) return { ok: false, reason: wrongTable };
+      if (body.IndexName !== SESSION_SID_INDEX || typeof body.KeyConditionExpression !== 'string' || body.ExpressionAttributeValues?.[':key']?.S === undefined) {
+        return { ok: false, reason: `Query is not a key condition on ${SESSION_SID_INDEX}` };
+      }
+      return { ok: true, payload: { Items: [{ [TABLE_PARTITION_KEY]: { S: LOGGED_OUT_SESSION_ID } }], Count: 1, ScannedCount: 1 } };
     }
     case 'TransactWriteItems': {
       // The callback's sign-in: the consumed transaction updated, the session put.

@@ -14,8 +14,11 @@ const WARM_TIMEOUT_MS = 180_000;
 export interface ColdTarget {
   readonly key: string;
   readonly file: string;
-  /** The first invocation to make once imported; none for the empty module. */
-  readonly firstInvocation?: InvocationSpec;
+  /**
+   * The first invocation to make once imported; none for the empty module. A function of the round
+   * when each round needs its own (a logout token, signed just before, used once).
+   */
+  readonly firstInvocation?: InvocationSpec | ((run: number) => Promise<InvocationSpec>);
 }
 
 /**
@@ -31,7 +34,8 @@ export async function measureColdStarts(
   const reports = new Map<string, ColdReport[]>(targets.map((target) => [target.key, []]));
   for (let run = 0; run < runs; run += 1) {
     for (const target of targets) {
-      const args = target.firstInvocation === undefined ? [target.file] : [target.file, JSON.stringify(target.firstInvocation)];
+      const spec = typeof target.firstInvocation === 'function' ? await target.firstInvocation(run) : target.firstInvocation;
+      const args = spec === undefined ? [target.file] : [target.file, JSON.stringify(spec)];
       const report = await runProbe('cold', probes.scripts.cold, { args, env, timeoutMs: COLD_TIMEOUT_MS });
       reports.get(target.key)?.push(report);
     }
@@ -47,7 +51,8 @@ export interface ColdSummary {
   readonly extraP90Ms: number;
   readonly firstInvocationP50Ms: number;
   readonly firstInvocationP90Ms: number;
-  readonly firstInvocationStatusCodes: readonly number[];
+  /** Each distinct outcome of the first invocations (see InvocationOutcome). */
+  readonly firstInvocationOutcomes: readonly string[];
 }
 
 export function summarizeColdStarts(bundle: readonly ColdReport[], empty: readonly ColdReport[]): ColdSummary {
@@ -61,7 +66,7 @@ export function summarizeColdStarts(bundle: readonly ColdReport[], empty: readon
     extraP90Ms: percentile(extras, 90),
     firstInvocationP50Ms: median(first.map((outcome) => outcome.ms)),
     firstInvocationP90Ms: percentile(first.map((outcome) => outcome.ms), 90),
-    firstInvocationStatusCodes: [...new Set(first.map((outcome) => outcome.statusCode))],
+    firstInvocationOutcomes: [...new Set(first.map((outcome) => outcome.outcome))],
   };
 }
 
@@ -77,7 +82,8 @@ export interface WarmSummary {
   readonly heapGrowthBytes: number;
   /** Growth over the second half only: warm-up effects (compiled code, caches) are over, a leak is not. */
   readonly heapGrowthSecondHalfBytes: number;
-  readonly statusCodes: Readonly<Record<string, number>>;
+  /** Measured invocations by outcome: HTTP status code, or an authorizer's verdict. */
+  readonly outcomes: Readonly<Record<string, number>>;
   /** Measured responses that set each cookie to a value, by name. */
   readonly cookiesSet: Readonly<Record<string, number>>;
   readonly stubRejected: number;
@@ -108,7 +114,7 @@ export async function measureWarm(
     tcpConnections: stats.connections,
     heapGrowthBytes: report.heapAfterBytes - report.heapBeforeBytes,
     heapGrowthSecondHalfBytes: report.heapAfterBytes - report.heapHalfwayBytes,
-    statusCodes: report.statusCodes,
+    outcomes: report.outcomes,
     cookiesSet: report.cookiesSet,
     stubRejected: stats.rejected,
   };

@@ -1,19 +1,23 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { BACKCHANNEL_LOGOUT_EVENT } from '../lambdas/core/token/logout-token.js';
 
 /**
  * A loopback stand-in for the identity provider's token endpoint and JWKS, on one origin like the
  * real provider's, so a callback with a client secret takes its whole path: the token request
  * through the keep-alive HTTP client, the JWKS fetch, the RS256 verification. Every well-formed
  * token request (client_secret_post, the verifier the DynamoDB stub hands out) is answered with a
- * freshly signed ID token carrying the nonce that stub hands out; anything else with a 400.
+ * freshly signed ID token carrying the nonce that stub hands out; anything else with a 400. It also
+ * signs logout tokens on request, with the same key, for the back-channel logout's invocations.
  */
 
 export const TOKEN_PATH = '/oauth/token';
 export const JWKS_PATH = '/.well-known/jwks.json';
 const KEY_ID = 'bench-key';
 const ID_TOKEN_LIFETIME_SECONDS = 600;
+/** The provider's session id every logout token names. */
+export const LOGOUT_TOKEN_SID = 'bench-provider-session';
 
 export interface ProviderStubOptions {
   readonly issuer: string;
@@ -29,6 +33,11 @@ export interface ProviderStub {
   /** `requests` counts token requests and JWKS fetches; `connections` the TCP connections accepted. */
   stats(): { connections: number; requests: Record<string, number>; rejected: number };
   reset(): void;
+  /**
+   * `count` logout tokens (Back-Channel Logout §2.4), issued now, each with its own `jti`: a
+   * provider never sends one twice, and the function records each to refuse replays.
+   */
+  logoutTokens(count: number): Promise<string[]>;
 }
 
 /** Why a token request is not what the callback should send, if it is not. */
@@ -69,6 +78,15 @@ export async function createProviderStub(options: ProviderStubOptions): Promise<
       .setExpirationTime(nowSeconds + ID_TOKEN_LIFETIME_SECONDS)
       .sign(privateKey);
   };
+
+  const logoutToken = (nowSeconds: number): Promise<string> =>
+    new SignJWT({ sid: LOGOUT_TOKEN_SID, events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } })
+      .setProtectedHeader({ alg: 'RS256', kid: KEY_ID, typ: 'logout+jwt' })
+      .setIssuer(options.issuer)
+      .setAudience(options.clientId)
+      .setIssuedAt(nowSeconds)
+      .setJti(randomUUID())
+      .sign(privateKey);
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -111,6 +129,10 @@ export async function createProviderStub(options: ProviderStubOptions): Promise<
       connections = 0;
       rejected = 0;
       requests = {};
+    },
+    logoutTokens: (count) => {
+      const nowSeconds = Math.floor(Date.now() / 1000);
+      return Promise.all(Array.from({ length: count }, () => logoutToken(nowSeconds)));
     },
   };
 }

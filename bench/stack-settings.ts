@@ -36,8 +36,8 @@ export async function readFunctionSettings(): Promise<FunctionSettings> {
         runtime: String(stack.resolve(resource.runtime)),
       };
     };
-    const login = settingsOf(stack.loginFunction);
-    const others = [stack.callbackFunction, stack.sessionFunction, stack.logoutFunction].map(settingsOf);
+    const login = settingsOf(stack.signIn.functions.login);
+    const others = [...Object.values(stack.signIn.functions), stack.demoFunction].filter((fn) => fn !== undefined).map(settingsOf);
     if (others.some((other) => other.memoryMb !== login.memoryMb || other.architecture !== login.architecture)) {
       throw new Error('the functions differ in memory or architecture; the cost model assumes one setting');
     }

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
 
 /**
  * A faithful stand-in for API Gateway HTTP API (payload format 2.0) in front of Lambda handlers:
@@ -9,6 +14,21 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
  * one Set-Cookie each.
  */
 export type LambdaHttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export type AuthorizerContext = Record<string, string | number | boolean>;
+export type LambdaAuthorizerHandler = (event: APIGatewayRequestAuthorizerEventV2) => Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>>;
+
+/** A Lambda authorizer with simple responses, configured as on an HTTP API route. */
+export interface LocalAuthorizer {
+  readonly handler: LambdaAuthorizerHandler;
+  /** `$request.header.<name>`, `$request.querystring.<name>` or `$context.requestId`, as in the stack. */
+  readonly identitySource: readonly string[];
+  /** 0 turns caching off, as the stack's default does. */
+  readonly cacheTtlSeconds: number;
+}
+
+/** A route's target: its function, and the authorizer API Gateway runs first, when it has one. */
+export type RouteTarget = LambdaHttpHandler | { readonly handler: LambdaHttpHandler; readonly authorizer: LocalAuthorizer };
 
 export interface IncomingRequestParts {
   readonly method: string;
@@ -19,6 +39,7 @@ export interface IncomingRequestParts {
   readonly sourceIp: string;
   readonly routeKey: string;
   readonly domainName: string;
+  readonly body?: Buffer;
 }
 
 function joinedHeaders(headers: IncomingRequestParts['headers']): Record<string, string> {
@@ -61,6 +82,12 @@ function parsedQueryParameters(rawQueryString: string): Record<string, string> |
   return parameters;
 }
 
+/** HTTP APIs pass text bodies as they are and base64-encode the rest (form posts included). */
+function isTextContent(contentType: string | undefined): boolean {
+  const type = contentType?.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  return type.startsWith('text/') || type === 'application/json' || type === 'application/xml' || type === 'application/javascript';
+}
+
 export function toApiGatewayEvent(request: IncomingRequestParts, nowMs: number = Date.now()): APIGatewayProxyEventV2 {
   const queryStart = request.url.indexOf('?');
   const rawPath = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
@@ -76,6 +103,11 @@ export function toApiGatewayEvent(request: IncomingRequestParts, nowMs: number =
     ...(cookies === undefined ? {} : { cookies }),
     headers,
     ...(queryStringParameters === undefined ? {} : { queryStringParameters }),
+    ...(request.body === undefined || request.body.length === 0
+      ? {}
+      : isTextContent(headers['content-type'])
+        ? { body: request.body.toString('utf8') }
+        : { body: request.body.toString('base64') }),
     requestContext: {
       accountId: 'local',
       apiId: 'local',
@@ -94,8 +126,81 @@ export function toApiGatewayEvent(request: IncomingRequestParts, nowMs: number =
       time: new Date(nowMs).toUTCString(),
       timeEpoch: nowMs,
     },
-    isBase64Encoded: false,
+    isBase64Encoded: request.body !== undefined && request.body.length > 0 && !isTextContent(headers['content-type']),
   };
+}
+
+/** The authorizer's view of the request: payload format 2.0, type REQUEST. */
+function toAuthorizerEvent(event: APIGatewayProxyEventV2, identitySource: string[]): APIGatewayRequestAuthorizerEventV2 {
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: `arn:aws:execute-api:local:local:local/$default/${event.routeKey.replace(' ', '')}`,
+    identitySource,
+    routeKey: event.routeKey,
+    rawPath: event.rawPath,
+    rawQueryString: event.rawQueryString,
+    cookies: event.cookies ?? [],
+    headers: event.headers,
+    ...(event.queryStringParameters === undefined ? {} : { queryStringParameters: event.queryStringParameters }),
+    requestContext: event.requestContext,
+  };
+}
+
+function identityValue(expression: string, event: APIGatewayProxyEventV2, cookieHeader: string | undefined): string | undefined {
+  const header = /^\$request\.header\.(.+)$/i.exec(expression)?.[1]?.toLowerCase();
+  if (header !== undefined) return header === 'cookie' ? cookieHeader : event.headers[header];
+  const query = /^\$request\.querystring\.(.+)$/.exec(expression)?.[1];
+  if (query !== undefined) return event.queryStringParameters?.[query];
+  if (expression === '$context.requestId') return event.requestContext.requestId;
+  throw new Error(`identity source ${expression} is not supported locally`);
+}
+
+type AuthorizerOutcome = { readonly allowed: true; readonly context: AuthorizerContext } | { readonly allowed: false; readonly status: 401 | 403 | 500 };
+
+/**
+ * What API Gateway does before a guarded route: a missing identity source is 401 without calling the
+ * authorizer; `isAuthorized: false` is 403; an authorizer that fails is 500; an allowed request
+ * reaches the route with the authorizer's context. Answers are cached per identity when configured.
+ */
+function createAuthorizerRunner(authorizer: LocalAuthorizer): (event: APIGatewayProxyEventV2, cookieHeader: string | undefined) => Promise<AuthorizerOutcome> {
+  const cache = new Map<string, { readonly outcome: AuthorizerOutcome; readonly expiresAtMs: number }>();
+  return async (event, cookieHeader) => {
+    const identity = authorizer.identitySource.map((expression) => identityValue(expression, event, cookieHeader));
+    if (identity.some((value) => value === undefined || value === '')) return { allowed: false, status: 401 };
+    const values = identity as string[];
+    const key = JSON.stringify(values);
+    const cached = cache.get(key);
+    if (cached !== undefined && cached.expiresAtMs > Date.now()) return cached.outcome;
+    let outcome: AuthorizerOutcome;
+    try {
+      const result = await authorizer.handler(toAuthorizerEvent(event, values));
+      outcome = result.isAuthorized ? { allowed: true, context: result.context } : { allowed: false, status: 403 };
+    } catch {
+      return { allowed: false, status: 500 };
+    }
+    if (authorizer.cacheTtlSeconds > 0) cache.set(key, { outcome, expiresAtMs: Date.now() + authorizer.cacheTtlSeconds * 1000 });
+    return outcome;
+  };
+}
+
+const GATEWAY_MESSAGES = { 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' } as const;
+
+/** The most a request body may be here; API Gateway allows 10 MB, the flow's own bodies are tiny. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  if (request.method === 'GET' || request.method === 'HEAD') return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () => (size > MAX_BODY_BYTES ? reject(new Error('body too large')) : resolve(Buffer.concat(chunks))));
+    request.on('error', reject);
+  });
 }
 
 export function writeApiGatewayResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
@@ -113,8 +218,8 @@ function gatewayError(response: ServerResponse, statusCode: number, message: str
 }
 
 export interface AdapterOptions {
-  /** `routeKey` ("GET /login") to handler, like the HTTP API's routes. */
-  readonly routes: ReadonlyMap<string, LambdaHttpHandler>;
+  /** `routeKey` ("GET /login") to handler (and authorizer), like the HTTP API's routes. */
+  readonly routes: ReadonlyMap<string, RouteTarget>;
   /** Public host name put in `requestContext.domainName`. */
   readonly domainName: string;
   readonly onResponse?: (method: string, path: string, status: number, elapsedMs: number) => void;
@@ -122,6 +227,16 @@ export interface AdapterOptions {
 
 /** A `node:http` request listener that routes like the HTTP API and speaks payload format 2.0 to handlers. */
 export function createApiGatewayListener(options: AdapterOptions): (request: IncomingMessage, response: ServerResponse) => void {
+  // One runner (and cache) per authorizer, however many routes share it, as on an HTTP API.
+  const authorizerRunners = new Map<LocalAuthorizer, ReturnType<typeof createAuthorizerRunner>>();
+  const runners = (authorizer: LocalAuthorizer): ReturnType<typeof createAuthorizerRunner> => {
+    let runner = authorizerRunners.get(authorizer);
+    if (runner === undefined) {
+      runner = createAuthorizerRunner(authorizer);
+      authorizerRunners.set(authorizer, runner);
+    }
+    return runner;
+  };
   return (request, response) => {
     const started = performance.now();
     const method = request.method ?? 'GET';
@@ -129,23 +244,37 @@ export function createApiGatewayListener(options: AdapterOptions): (request: Inc
     const path = url.split('?', 1)[0] ?? '/';
     const routeKey = `${method} ${path}`;
     response.on('finish', () => options.onResponse?.(method, path, response.statusCode, performance.now() - started));
-    const handler = options.routes.get(routeKey);
-    if (handler === undefined) {
+    const target = options.routes.get(routeKey);
+    if (target === undefined) {
       gatewayError(response, 404, 'Not Found');
       return;
     }
-    const event = toApiGatewayEvent({
-      method,
-      url,
-      headers: request.headersDistinct,
-      sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-      routeKey,
-      domainName: options.domainName,
-    });
+    const handler = typeof target === 'function' ? target : target.handler;
+    const authorize = typeof target === 'function' ? undefined : runners(target.authorizer);
+    const serve = async (): Promise<void> => {
+      const event = toApiGatewayEvent({
+        method,
+        url,
+        headers: request.headersDistinct,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        routeKey,
+        domainName: options.domainName,
+        ...await readBody(request).then((body) => (body === undefined ? {} : { body })),
+      });
+      if (authorize !== undefined) {
+        const cookieHeader = request.headersDistinct.cookie?.join('; ');
+        const outcome = await authorize(event, cookieHeader);
+        if (!outcome.allowed) {
+          gatewayError(response, outcome.status, GATEWAY_MESSAGES[outcome.status]);
+          return;
+        }
+        (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: outcome.context };
+      }
+      writeApiGatewayResult(response, await handler(event));
+    };
     // Like API Gateway: a function that throws becomes a bare 500, never a stack trace.
-    handler(event).then(
-      (result) => writeApiGatewayResult(response, result),
-      () => gatewayError(response, 500, 'Internal Server Error'),
-    );
+    serve().catch(() => {
+      if (!response.headersSent) gatewayError(response, 500, 'Internal Server Error');
+    });
   };
 }

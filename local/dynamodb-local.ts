@@ -9,8 +9,9 @@ import {
   ScanCommand,
   UpdateTimeToLiveCommand,
   type AttributeValue,
+  type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
+import { SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
 import { findFreePort } from './free-port.js';
 
 export const JAVA_INSTALL_HINT = 'apt-get install -y openjdk-17-jre-headless';
@@ -143,16 +144,30 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
   return { endpoint, port, pid: child.pid, stop };
 }
 
-/** The shape of both tables the stack defines (transactions and sessions): one string key, TTL on `expiresAt`, on-demand. */
+/** The shape of the tables the stack defines: one string key, TTL on `expiresAt`, on-demand. */
 export async function createFlowTable(endpoint: string, tableName: string): Promise<void> {
+  await createTable(endpoint, tableName, []);
+}
+
+/** The sessions table: as the stack defines it, with the two indexes back-channel logout queries. */
+export async function createSessionsTable(endpoint: string, tableName: string): Promise<void> {
+  await createTable(endpoint, tableName, [
+    { IndexName: SESSION_SID_INDEX, KeySchema: [{ AttributeName: 'sid', KeyType: 'HASH' }], Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sub'] } },
+    { IndexName: SESSION_SUB_INDEX, KeySchema: [{ AttributeName: 'sub', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+  ]);
+}
+
+async function createTable(endpoint: string, tableName: string, indexes: GlobalSecondaryIndex[]): Promise<void> {
   const client = localClient(endpoint);
+  const indexKeys = indexes.flatMap((index) => index.KeySchema?.map((key) => key.AttributeName ?? '') ?? []);
   try {
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: TABLE_PARTITION_KEY, AttributeType: 'S' }],
+        AttributeDefinitions: [TABLE_PARTITION_KEY, ...indexKeys].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
         KeySchema: [{ AttributeName: TABLE_PARTITION_KEY, KeyType: 'HASH' }],
         BillingMode: 'PAY_PER_REQUEST',
+        ...(indexes.length === 0 ? {} : { GlobalSecondaryIndexes: indexes }),
       }),
     );
     await client.send(

@@ -1,5 +1,4 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 /**
  * Plays the Lambda runtime for one function inside a worker thread: the thread has only the
@@ -12,16 +11,17 @@ export interface FunctionHostData {
 
 export interface Invocation {
   readonly id: number;
-  readonly event: APIGatewayProxyEventV2;
+  /** A payload 2.0 event, or an authorizer's event: the host passes either through untouched. */
+  readonly event: object;
 }
 
 /** What the host posts: once `ready` after the cold start, then one `result` per invocation. */
 export type HostMessage =
   | { readonly kind: 'ready' }
   /** No `result` means the handler threw, which API Gateway turns into a bare 500. */
-  | { readonly kind: 'result'; readonly id: number; readonly result?: APIGatewayProxyStructuredResultV2 };
+  | { readonly kind: 'result'; readonly id: number; readonly result?: unknown };
 
-type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+type Handler = (event: object) => Promise<unknown>;
 
 function isHandlerModule(value: unknown): value is { handler: Handler } {
   return typeof value === 'object' && value !== null && 'handler' in value && typeof value.handler === 'function';

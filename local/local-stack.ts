@@ -2,25 +2,37 @@ import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { CALLBACK_ROUTE } from '../lambdas/callback/app.js';
 import { envLabel, parseConfig, SETTINGS, settingsToEnv, type FlowConfig, type RawSettings } from '../lambdas/core/config.js';
-import { CLIENT_SECRET_ENV, SESSION_TABLE_NAME_ENV, TABLE_NAME_ENV } from '../lambdas/core/contract.js';
+import {
+  AUTHORIZER_MODE_ENV,
+  CLIENT_SECRET_ENV,
+  LOGOUT_TOKEN_TABLE_NAME_ENV,
+  SESSION_TABLE_NAME_ENV,
+  TABLE_NAME_ENV,
+} from '../lambdas/core/contract.js';
+import { BACKCHANNEL_LOGOUT_ROUTE } from '../lambdas/backchannel-logout/app.js';
+import { HELLO_PAGE_ROUTE, HELLO_ROUTE } from '../lambdas/demo/app.js';
 import { randomToken } from '../lambdas/core/encoding.js';
 import { pageResponse } from '../lambdas/core/pages.js';
 import { LOGIN_ROUTE } from '../lambdas/login/app.js';
 import { LOGOUT_POST_ROUTE, LOGOUT_ROUTE, SIGNED_OUT_ROUTE } from '../lambdas/logout/app.js';
 import { ME_ROUTE, SIGNED_IN_ROUTE } from '../lambdas/session/app.js';
 import type { FunctionName } from '../lib/bundling.js';
-import { createApiGatewayListener, type LambdaHttpHandler } from './api-gateway-adapter.js';
+import {
+  createApiGatewayListener,
+  type AuthorizerContext,
+  type LambdaAuthorizerHandler,
+  type LambdaHttpHandler,
+  type LocalAuthorizer,
+  type RouteTarget,
+} from './api-gateway-adapter.js';
 import { closeServer } from './close-server.js';
 import { BUILD_ROOT, buildLocal, type LocalBuild } from './build.js';
-import { assertJavaAvailable, createFlowTable, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local.js';
+import { assertJavaAvailable, createFlowTable, createSessionsTable, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local.js';
 import { findFreePort } from './free-port.js';
-import type { FunctionHostData, HostMessage, Invocation } from './function-host.js';
+import { startFunctionPool, type FunctionPool } from './function-pool.js';
 import { startEmbeddedProvider } from './oidc-provider.js';
 
 /**
@@ -46,11 +58,22 @@ export interface LocalStackOptions {
   readonly onRequest?: (method: string, path: string, status: number, elapsedMs: number) => void;
   /** Each line a function writes to stdout (its request log), as CloudWatch would receive it. */
   readonly onFunctionLog?: (name: FunctionName, line: string) => void;
-  /** Written once ready and removed on stop, so `npm run results` can find this stack. */
-  readonly stateFile?: string;
+  /**
+   * A folder where, once ready, the stack writes `<port>.json` (removed on stop), so
+   * `npm run results -- --port <port>` finds this stack among several.
+   */
+  readonly stateDirectory?: string;
+  /** Most execution environments per function, as Lambda's concurrency limit. @default DEFAULT_MAX_ENVIRONMENTS */
+  readonly maxEnvironments?: number;
+  /** Each cold start of a function's execution environment. */
+  readonly onColdStart?: (name: FunctionName | 'pageAuthorizer', environment: number, initMs: number) => void;
+  /** Seconds the session authorizer's answers are cached per Cookie header, as the stack's `authorizerCacheTtl`. @default 0 */
+  readonly authorizerCacheTtlSeconds?: number;
 }
 
 export interface LocalStack {
+  /** On 127.0.0.1 and, where the machine has it, [::1]. */
+  readonly port: number;
   readonly baseUrl: string;
   readonly loginUrl: string;
   readonly issuer: string;
@@ -70,22 +93,31 @@ export interface LocalStack {
 /** What `npm run results` needs to read a running stack's table. */
 export interface LocalStackState {
   readonly pid: number;
+  readonly port: number;
   readonly baseUrl: string;
   readonly dynamoDbEndpoint: string;
   readonly tableName: string;
 }
 
-export const DEFAULT_STATE_FILE = join(BUILD_ROOT, 'local-stack.json');
+export const DEFAULT_STATE_DIRECTORY = join(BUILD_ROOT, 'stacks');
+
+export function stateFileFor(stateDirectory: string, port: number): string {
+  return join(stateDirectory, `${port}.json`);
+}
 export const LOCAL_TABLE_NAME = 'login-transactions';
 export const LOCAL_SESSION_TABLE_NAME = 'login-sessions';
+export const LOCAL_LOGOUT_TOKEN_TABLE_NAME = 'logout-tokens';
+/** Enough for a thousand concurrent sign-ins on two cores; Lambda's own default limit is higher. */
+export const DEFAULT_MAX_ENVIRONMENTS = 8;
 /** Registered with the embedded provider when CLIENT_ID is not set. */
 export const LOCAL_CLIENT_ID = 'local-demo';
 const HOST = '127.0.0.1';
+const IPV6_LOOPBACK = '::1';
 
 export class PortInUseError extends Error {
   override readonly name = 'PortInUseError';
-  constructor(readonly port: number) {
-    super(`Port ${port} on ${HOST} is already in use; set PORT to a free port`);
+  constructor(readonly port: number, host: string = HOST) {
+    super(`Port ${port} on ${host.includes(':') ? `[${host}]` : host} is already in use; set PORT to a free port`);
   }
 }
 
@@ -134,18 +166,30 @@ async function createBuildDirectory(): Promise<string> {
 }
 
 /** The state of a stack that is still running, or undefined (no file, unreadable, or its process is gone). */
-export async function readLocalStackState(stateFile: string = DEFAULT_STATE_FILE): Promise<LocalStackState | undefined> {
+export async function readLocalStackState(stateFile: string): Promise<LocalStackState | undefined> {
   let parsed: Partial<LocalStackState>;
   try {
     parsed = JSON.parse(await readFile(stateFile, 'utf8')) as Partial<LocalStackState>;
   } catch {
     return undefined;
   }
-  const { pid, baseUrl, dynamoDbEndpoint, tableName } = parsed;
-  if (typeof pid !== 'number' || typeof baseUrl !== 'string' || typeof dynamoDbEndpoint !== 'string' || typeof tableName !== 'string') {
+  const { pid, port, baseUrl, dynamoDbEndpoint, tableName } = parsed;
+  if (typeof pid !== 'number' || typeof port !== 'number' || typeof baseUrl !== 'string' || typeof dynamoDbEndpoint !== 'string' || typeof tableName !== 'string') {
     return undefined;
   }
-  return isProcessAlive(pid) ? { pid, baseUrl, dynamoDbEndpoint, tableName } : undefined;
+  return isProcessAlive(pid) ? { pid, port, baseUrl, dynamoDbEndpoint, tableName } : undefined;
+}
+
+/** Every stack still running that published its state in this folder, by port. */
+export async function listLocalStacks(stateDirectory: string): Promise<LocalStackState[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(stateDirectory);
+  } catch {
+    return [];
+  }
+  const states = await Promise.all(entries.filter((entry) => /^\d+\.json$/.test(entry)).map((entry) => readLocalStackState(join(stateDirectory, entry))));
+  return states.filter((state): state is LocalStackState => state !== undefined).sort((a, b) => a.port - b.port);
 }
 
 /** Claims the state file unless another live stack holds it; the returned cleanup removes it only if still ours. */
@@ -159,87 +203,18 @@ async function publishState(stateFile: string, state: LocalStackState): Promise<
   };
 }
 
-async function listen(server: Server, port: number): Promise<void> {
-  server.listen(port, HOST);
+/** Listens on one address; an optional one (IPv6 loopback) may be missing from the machine, but never taken. */
+async function listen(server: Server, port: number, host: string, { optional = false } = {}): Promise<boolean> {
+  server.listen(port, host);
   try {
     await once(server, 'listening');
+    return true;
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') throw new PortInUseError(port);
+    const code = error instanceof Error && 'code' in error ? error.code : undefined;
+    if (code === 'EADDRINUSE') throw new PortInUseError(port, host);
+    if (optional && code === 'EADDRNOTAVAIL') return false;
     throw error;
   }
-}
-
-interface FunctionWorker {
-  readonly handler: LambdaHttpHandler;
-  stop(): Promise<void>;
-}
-
-/** One function in its own worker thread: its own environment, module instance and cold start, like a Lambda instance. */
-async function startFunction(
-  name: FunctionName,
-  build: LocalBuild,
-  env: Record<string, string>,
-  onLog: LocalStackOptions['onFunctionLog'],
-): Promise<FunctionWorker> {
-  const worker = new Worker(build.host, {
-    env,
-    execArgv: [],
-    stdout: true,
-    workerData: { bundleUrl: pathToFileURL(build.bundles[name]).href } satisfies FunctionHostData,
-  });
-  createInterface({ input: worker.stdout }).on('line', (line) => onLog?.(name, line));
-  const pending = new Map<number, { resolve: (result: APIGatewayProxyStructuredResultV2) => void; reject: (error: Error) => void }>();
-  let nextId = 0;
-  // Once the worker is gone, later requests fail at once instead of waiting on a dead thread.
-  let failure: Error | undefined;
-  const failAll = (error: Error): void => {
-    failure = error;
-    for (const invocation of pending.values()) invocation.reject(error);
-    pending.clear();
-  };
-  const ready = new Promise<void>((resolve, reject) => {
-    worker.on('message', (message: HostMessage) => {
-      if (message.kind === 'ready') {
-        resolve();
-        return;
-      }
-      const invocation = pending.get(message.id);
-      pending.delete(message.id);
-      if (message.result === undefined) invocation?.reject(new Error(`the ${name} function threw`));
-      else invocation?.resolve(message.result);
-    });
-    worker.once('error', (error) => {
-      const failure = new Error(`the ${name} function failed: ${error.message}`);
-      reject(failure);
-      failAll(failure);
-    });
-    worker.once('exit', (code) => {
-      const failure = new Error(`the ${name} function stopped (exit code ${code})`);
-      reject(failure);
-      failAll(failure);
-    });
-  });
-  try {
-    await ready;
-  } catch (error) {
-    await worker.terminate();
-    throw error;
-  }
-  return {
-    handler: (event) =>
-      new Promise((resolve, reject) => {
-        if (failure !== undefined) {
-          reject(failure);
-          return;
-        }
-        const id = nextId++;
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ id, event } satisfies Invocation);
-      }),
-    stop: async () => {
-      await worker.terminate();
-    },
-  };
 }
 
 /** The settings the functions run with: the caller's, plus the embedded provider's issuer when it stands in. */
@@ -261,8 +236,10 @@ function resolveConfig(settings: RawSettings, port: number, embeddedIssuer: stri
   );
 }
 
+type PooledFunction = FunctionName | 'pageAuthorizer';
+
 /** Each function gets only what its deployed twin gets: its tables, and the secret for the callback alone. */
-function functionEnvironments(config: FlowConfig, dynamoDbEndpoint: string, clientSecret: string | undefined): Record<FunctionName, Record<string, string>> {
+function functionEnvironments(config: FlowConfig, dynamoDbEndpoint: string, clientSecret: string | undefined): Record<PooledFunction, Record<string, string>> {
   const common = {
     ...settingsToEnv(config),
     [SETTINGS.baseUrl.envVar]: config.baseUrl,
@@ -278,6 +255,34 @@ function functionEnvironments(config: FlowConfig, dynamoDbEndpoint: string, clie
     callback: { ...common, ...transactions, ...sessions, ...(clientSecret === undefined ? {} : { [CLIENT_SECRET_ENV]: clientSecret }) },
     session: { ...common, ...sessions },
     logout: { ...common, ...sessions },
+    authorizer: { ...common, ...sessions, [AUTHORIZER_MODE_ENV]: 'require' },
+    pageAuthorizer: { ...common, ...sessions, [AUTHORIZER_MODE_ENV]: 'optional' },
+    backchannelLogout: { ...common, ...sessions, [LOGOUT_TOKEN_TABLE_NAME_ENV]: LOCAL_LOGOUT_TOKEN_TABLE_NAME },
+    demo: { [SETTINGS.baseUrl.envVar]: config.baseUrl },
+  };
+}
+
+/** The bundle each pooled function runs: the page authorizer is the authorizer bundle in its other mode. */
+const BUNDLE_OF: Record<PooledFunction, FunctionName> = {
+  login: 'login',
+  callback: 'callback',
+  session: 'session',
+  logout: 'logout',
+  authorizer: 'authorizer',
+  pageAuthorizer: 'authorizer',
+  backchannelLogout: 'backchannelLogout',
+  demo: 'demo',
+};
+
+function httpHandler(pool: FunctionPool): LambdaHttpHandler {
+  return async (event) => (await pool.invoke(event)) as APIGatewayProxyStructuredResultV2;
+}
+
+function authorizerHandler(pool: FunctionPool): LambdaAuthorizerHandler {
+  return async (event) => {
+    const result = (await pool.invoke(event)) as Partial<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>>;
+    if (typeof result?.isAuthorized !== 'boolean') throw new Error('the authorizer answered something other than a simple response');
+    return { isAuthorized: result.isAuthorized, context: result.context ?? {} };
   };
 }
 
@@ -285,11 +290,11 @@ function homePage(config: FlowConfig, embeddedProvider: boolean): LambdaHttpHand
   const response = pageResponse(200, {
     title: 'Serverless OIDC login, running locally',
     paragraphs: [
-      'This is the login flow of the AWS deployment running on this machine: the same login and callback function bundles, behind a stand-in for API Gateway, with DynamoDB Local as the table.',
+      'This is the sign-in of the AWS deployment running on this machine: the same function bundles, behind a stand-in for API Gateway (authorizers included), with DynamoDB Local as the tables.',
       embeddedProvider
         ? 'An embedded OpenID provider stands in for Auth0: sign in with any user name and password, then approve the consent screen.'
         : `Sign-in happens at ${config.issuer}.`,
-      'You land back on a page that says who signed in, with a button to sign out. /me answers the session as JSON. Run "npm run results" in a terminal to see what was recorded.',
+      'You land back on a page that says who signed in, with a button to sign out. /me answers the session as JSON; /hello is the demo app\'s API behind the session authorizer, /hello/page its page. Run "npm run results" in a terminal to see what was recorded.',
     ],
     link: { href: `${config.baseUrl}/login`, label: 'Sign in' },
   });
@@ -310,20 +315,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= unwind(cleanups));
   try {
-    const routes = new Map<string, LambdaHttpHandler>();
-    const server = createServer(
-      createApiGatewayListener({ routes, domainName: new URL(config.baseUrl).hostname, onResponse: options.onRequest }),
+    const routes = new Map<string, RouteTarget>();
+    let ready = false;
+    const listener = createApiGatewayListener({ routes, domainName: new URL(config.baseUrl).hostname, onResponse: options.onRequest });
+    const servers = [HOST, IPV6_LOOPBACK].map(() =>
+      createServer((request, response) => {
+        // Until every route works, say so rather than answer 404 to a health check or an eager script.
+        if (!ready) {
+          response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store' });
+          response.end(JSON.stringify({ message: 'Service Unavailable' }));
+          return;
+        }
+        listener(request, response);
+      }),
     );
     // First, so a taken port fails in milliseconds rather than after DynamoDB Local has started.
-    await listen(server, port);
-    cleanups.push(() => closeServer(server));
+    // Both loopback addresses: a browser's `localhost` may be either, and another app on one of them would take its requests.
+    const [ipv4Server, ipv6Server] = servers as [Server, Server];
+    await listen(ipv4Server, port, HOST);
+    cleanups.push(() => closeServer(ipv4Server));
+    if (await listen(ipv6Server, port, IPV6_LOOPBACK, { optional: true })) cleanups.push(() => closeServer(ipv6Server));
 
     const outdir = await createBuildDirectory();
     cleanups.push(() => rm(outdir, { recursive: true, force: true }));
 
     const [dynamoDbStart, buildStart, providerStart] = await Promise.allSettled([
       started(cleanups, startDynamoDbLocal(), (instance) => instance.stop).then(async (instance) => {
-        await Promise.all([createFlowTable(instance.endpoint, LOCAL_TABLE_NAME), createFlowTable(instance.endpoint, LOCAL_SESSION_TABLE_NAME)]);
+        await Promise.all([
+          createFlowTable(instance.endpoint, LOCAL_TABLE_NAME),
+          createSessionsTable(instance.endpoint, LOCAL_SESSION_TABLE_NAME),
+          createFlowTable(instance.endpoint, LOCAL_LOGOUT_TOKEN_TABLE_NAME),
+        ]);
         return instance;
       }),
       buildLocal(outdir),
@@ -336,6 +358,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               clientSecret: clientSecret ?? randomToken(),
               redirectUri: config.redirectUri,
               postLogoutRedirectUri: `${config.baseUrl}/signed-out`,
+              backchannelLogoutUri: `${config.baseUrl}/backchannel-logout`,
               port: providerPort,
             }),
             (provider) => provider.stop,
@@ -346,21 +369,48 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     settledValue(providerStart);
 
     const environments = functionEnvironments(config, dynamoDb.endpoint, clientSecret);
-    const startWorker = (name: FunctionName): Promise<FunctionWorker> =>
-      started(cleanups, startFunction(name, build, environments[name], options.onFunctionLog), (worker) => worker.stop);
-    const workers = await Promise.allSettled([startWorker('login'), startWorker('callback'), startWorker('session'), startWorker('logout')]);
-    const [login, callback, session, logout] = workers.map(settledValue) as [FunctionWorker, FunctionWorker, FunctionWorker, FunctionWorker];
+    const names = Object.keys(BUNDLE_OF) as PooledFunction[];
+    const startPool = (name: PooledFunction): Promise<FunctionPool> =>
+      started(
+        cleanups,
+        startFunctionPool({
+          name: BUNDLE_OF[name],
+          build,
+          env: environments[name],
+          maxEnvironments: options.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS,
+          ...(options.onFunctionLog === undefined ? {} : { onLog: options.onFunctionLog }),
+          ...(options.onColdStart === undefined ? {} : { onColdStart: (_bundle, environment, initMs) => options.onColdStart?.(name, environment, initMs) }),
+        }),
+        (pool) => pool.stop,
+      );
+    const startedPools = (await Promise.allSettled(names.map(startPool))).map(settledValue);
+    const pools = new Map(names.map((name, index) => [name, startedPools[index]]));
+    const pool = (name: PooledFunction): FunctionPool => {
+      const found = pools.get(name);
+      if (found === undefined) throw new Error(`no pool for ${name}`);
+      return found;
+    };
+    const sessionAuthorizer: LocalAuthorizer = {
+      handler: authorizerHandler(pool('authorizer')),
+      identitySource: ['$request.header.Cookie'],
+      cacheTtlSeconds: options.authorizerCacheTtlSeconds ?? 0,
+    };
+    const pageAuthorizer: LocalAuthorizer = { handler: authorizerHandler(pool('pageAuthorizer')), identitySource: ['$context.requestId'], cacheTtlSeconds: 0 };
     routes.set('GET /', homePage(config, embeddedProvider));
-    routes.set(LOGIN_ROUTE, login.handler);
-    routes.set(CALLBACK_ROUTE, callback.handler);
-    routes.set(ME_ROUTE, session.handler);
-    routes.set(SIGNED_IN_ROUTE, session.handler);
-    for (const route of [LOGOUT_ROUTE, LOGOUT_POST_ROUTE, SIGNED_OUT_ROUTE]) routes.set(route, logout.handler);
+    routes.set(LOGIN_ROUTE, httpHandler(pool('login')));
+    routes.set(CALLBACK_ROUTE, httpHandler(pool('callback')));
+    for (const route of [ME_ROUTE, SIGNED_IN_ROUTE]) routes.set(route, httpHandler(pool('session')));
+    for (const route of [LOGOUT_ROUTE, LOGOUT_POST_ROUTE, SIGNED_OUT_ROUTE]) routes.set(route, httpHandler(pool('logout')));
+    routes.set(BACKCHANNEL_LOGOUT_ROUTE, httpHandler(pool('backchannelLogout')));
+    routes.set(HELLO_ROUTE, { handler: httpHandler(pool('demo')), authorizer: sessionAuthorizer });
+    routes.set(HELLO_PAGE_ROUTE, { handler: httpHandler(pool('demo')), authorizer: pageAuthorizer });
+    ready = true;
 
-    if (options.stateFile !== undefined) {
+    if (options.stateDirectory !== undefined) {
       cleanups.push(
-        await publishState(options.stateFile, {
+        await publishState(stateFileFor(options.stateDirectory, port), {
           pid: process.pid,
+          port,
           baseUrl: config.baseUrl,
           dynamoDbEndpoint: dynamoDb.endpoint,
           tableName: LOCAL_TABLE_NAME,
@@ -368,6 +418,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     }
     return {
+      port,
       baseUrl: config.baseUrl,
       loginUrl: `${config.baseUrl}/login`,
       issuer: config.issuer,

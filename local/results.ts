@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
 import { localClient, scanItems } from './dynamodb-local.js';
-import { DEFAULT_STATE_FILE, readLocalStackState } from './local-stack.js';
+import { DEFAULT_STATE_DIRECTORY, listLocalStacks, readLocalStackState, stateFileFor, type LocalStackState } from './local-stack.js';
 
 /**
  * `npm run results`: the recorded login attempts, newest first. Reads the running local stack's
@@ -13,7 +13,7 @@ import { DEFAULT_STATE_FILE, readLocalStackState } from './local-stack.js';
 export type RecordValue = string | number | boolean | null | RecordValue[] | { [name: string]: RecordValue };
 export type TransactionRecord = Record<string, RecordValue>;
 
-const USAGE = 'Usage: npm run results [-- --json] [-- --table NAME]';
+const USAGE = 'Usage: npm run results [-- --json] [-- --port PORT | --table NAME]';
 const CODE_PREFIX_LENGTH = 6;
 const MAX_RETURN_TO_WIDTH = 40;
 
@@ -24,18 +24,25 @@ export class UsageError extends Error {
 export interface ResultsArguments {
   readonly json: boolean;
   readonly table: string | undefined;
+  /** Which running local stack, when several are. */
+  readonly port: number | undefined;
 }
 
 export function parseResultsArguments(argv: readonly string[]): ResultsArguments {
   try {
     const { values } = parseArgs({
       args: [...argv],
-      options: { json: { type: 'boolean', default: false }, table: { type: 'string' } },
+      options: { json: { type: 'boolean', default: false }, table: { type: 'string' }, port: { type: 'string' } },
       strict: true,
       allowPositionals: false,
     });
     if (values.table !== undefined && values.table.trim() === '') throw new UsageError(`--table needs a table name. ${USAGE}`);
-    return { json: values.json, table: values.table };
+    if (values.table !== undefined && values.port !== undefined) throw new UsageError(`--port and --table exclude each other. ${USAGE}`);
+    const port = values.port === undefined ? undefined : Number(values.port);
+    if (port !== undefined && (!/^\d{1,5}$/.test(values.port ?? '') || port < 1 || port > 65_535)) {
+      throw new UsageError(`--port needs a port number, got "${values.port}". ${USAGE}`);
+    }
+    return { json: values.json, table: values.table, port };
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${error instanceof Error ? error.message : String(error)}. ${USAGE}`);
@@ -138,7 +145,8 @@ export function formatJsonLines(records: readonly TransactionRecord[]): string {
 }
 
 export interface ResultsEnvironment {
-  readonly stateFile: string;
+  /** Where running local stacks publish themselves (see LocalStackOptions.stateDirectory). */
+  readonly stateDirectory: string;
   readonly nowMs: number;
   /** Records only, so `--json` output can be piped. */
   readonly write: (text: string) => void;
@@ -147,6 +155,19 @@ export interface ResultsEnvironment {
 
 const NOTHING_RUNNING =
   'No local stack is running: start one with `npm start` (in another terminal), or read a deployed table with `npm run results -- --table NAME`.';
+
+/** The running stack to read, or what to tell the user instead. */
+async function findStack(stateDirectory: string, port: number | undefined): Promise<LocalStackState | string> {
+  if (port !== undefined) {
+    return (await readLocalStackState(stateFileFor(stateDirectory, port))) ?? `No local stack is running on port ${port}.`;
+  }
+  const running = await listLocalStacks(stateDirectory);
+  if (running.length === 0) return NOTHING_RUNNING;
+  if (running.length > 1) {
+    return `Local stacks are running on ports ${running.map((state) => state.port).join(', ')}: name one with \`npm run results -- --port PORT\`.`;
+  }
+  return running[0] ?? NOTHING_RUNNING;
+}
 
 /** The whole command; returns the exit code so it can be tested without a child process. */
 export async function runResults(argv: readonly string[], environment: ResultsEnvironment): Promise<number> {
@@ -163,11 +184,12 @@ export async function runResults(argv: readonly string[], environment: ResultsEn
   let tableName: string;
   let source: string;
   if (args.table === undefined) {
-    const state = await readLocalStackState(environment.stateFile);
-    if (state === undefined) {
-      writeError(NOTHING_RUNNING);
-      return 1;
+    const found = await findStack(environment.stateDirectory, args.port);
+    if (typeof found === 'string') {
+      writeError(found);
+      return found === NOTHING_RUNNING || args.port !== undefined ? 1 : 2;
     }
+    const state = found;
     client = localClient(state.dynamoDbEndpoint);
     tableName = state.tableName;
     source = `the local stack at ${state.baseUrl}`;
@@ -197,7 +219,7 @@ export async function runResults(argv: readonly string[], environment: ResultsEn
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.exitCode = await runResults(process.argv.slice(2), {
-    stateFile: DEFAULT_STATE_FILE,
+    stateDirectory: DEFAULT_STATE_DIRECTORY,
     nowMs: Date.now(),
     write: (text) => process.stdout.write(`${text}\n`),
     writeError: (text) => process.stderr.write(`${text}\n`),

@@ -1,12 +1,21 @@
 import { ConfigError, readEnvSettings } from '../lambdas/core/config.js';
 import { JavaMissingError } from './dynamodb-local.js';
-import { DEFAULT_STATE_FILE, PortInUseError, startLocalStack, type LocalStack } from './local-stack.js';
+import { DEFAULT_STATE_DIRECTORY, PortInUseError, startLocalStack, type LocalStack } from './local-stack.js';
 
 /**
  * `npm start`: the local stack on PORT (default 3000), until Ctrl-C or SIGTERM. Function settings
  * come from the same environment variables as a deployed function's (ISSUER_URL, CLIENT_ID, ...).
  */
 const DEFAULT_PORT = 3000;
+
+/** As the stack's `authorizerCacheTtl`: 0 (off) unless set, at most API Gateway's 3600. */
+function parseAuthorizerCacheTtl(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 0;
+  if (!/^\d{1,4}$/.test(value.trim()) || Number(value) > 3600) {
+    throw new ConfigError(`AUTHORIZER_CACHE_TTL_SECONDS must be a whole number from 0 to 3600, got "${value}"`);
+  }
+  return Number(value);
+}
 
 function parsePort(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return DEFAULT_PORT;
@@ -28,9 +37,10 @@ function readyMessage(stack: LocalStack, startedMs: number): string {
     `Local stack ready in ${((performance.now() - startedMs) / 1000).toFixed(1)} s.`,
     `  Sign in:   ${stack.loginUrl}`,
     `  About:     ${stack.baseUrl}/`,
+    `  Demo app:  ${stack.baseUrl}/hello/page (a page) and ${stack.baseUrl}/hello (an API), behind the session authorizer`,
     `  Provider:  ${provider}`,
     `  Table:     ${stack.tableName} in DynamoDB Local at ${stack.dynamoDbEndpoint}`,
-    '  Results:   npm run results',
+    `  Results:   npm run results -- --port ${stack.port}`,
     'Press Ctrl-C to stop.',
   ].join('\n');
 }
@@ -64,9 +74,12 @@ async function main(): Promise<void> {
   try {
     stack = await startLocalStack({
       port: parsePort(process.env.PORT),
+      authorizerCacheTtlSeconds: parseAuthorizerCacheTtl(process.env.AUTHORIZER_CACHE_TTL_SECONDS),
       settings: readEnvSettings(process.env),
-      stateFile: DEFAULT_STATE_FILE,
+      stateDirectory: DEFAULT_STATE_DIRECTORY,
       onRequest: (method, path, status, elapsedMs) => console.log(`${method} ${path} ${status} ${Math.round(elapsedMs)} ms`),
+      // Lambda's cold starts, visible: each new execution environment and how long its init took.
+      onColdStart: (name, environment, initMs) => console.log(`  cold start: ${name} environment ${environment}, init ${Math.round(initMs)} ms`),
     });
   } catch (error) {
     if (!isUserError(error)) throw error;

@@ -1,4 +1,4 @@
-import { eventFor, handlerOf, importModule, invoke, parseSpec } from './invoke.js';
+import { benchHandlerOf, eventFor, importModule, invoke, parseSpec } from './invoke.js';
 import { reportAndExit } from './report.js';
 
 /**
@@ -14,5 +14,5 @@ const started = performance.now();
 const module = await importModule(file);
 const importMs = performance.now() - started;
 
-const firstInvocation = spec === undefined ? undefined : await invoke(handlerOf(module, file), eventFor(spec));
+const firstInvocation = spec === undefined ? undefined : await invoke(benchHandlerOf(module, file), eventFor(spec));
 await reportAndExit({ kind: 'cold', importMs, ...(firstInvocation === undefined ? {} : { firstInvocation }) });

@@ -4,11 +4,11 @@ import type { ServiceCommand } from './messages.js';
 import { answerCpuRequests, report } from './report.js';
 
 /** The DynamoDB stub in its own process, so its work never shares a core's event loop with what is measured. */
-const [transactionsTable, sessionsTable, codeVerifier, nonce] = process.argv.slice(2);
-if (transactionsTable === undefined || sessionsTable === undefined || codeVerifier === undefined || nonce === undefined) {
-  throw new Error('usage: dynamodb-stub <transactions table> <sessions table> <consumed code verifier> <consumed nonce>');
+const [transactionsTable, sessionsTable, logoutTokensTable, codeVerifier, nonce] = process.argv.slice(2);
+if (transactionsTable === undefined || sessionsTable === undefined || logoutTokensTable === undefined || codeVerifier === undefined || nonce === undefined) {
+  throw new Error('usage: dynamodb-stub <transactions table> <sessions table> <logout tokens table> <consumed code verifier> <consumed nonce>');
 }
-const stub = createDynamoDbStub({ transactionsTable, sessionsTable, consumed: { codeVerifier, nonce } });
+const stub = createDynamoDbStub({ transactionsTable, sessionsTable, logoutTokensTable, consumed: { codeVerifier, nonce } });
 
 answerCpuRequests();
 process.on('message', (message: ServiceCommand) => {

@@ -3,16 +3,37 @@
  * message of its kind (services: once ready); the bench checks `kind` before reading the rest.
  */
 
+/** What a route's Lambda authorizer hands its function (`requestContext.authorizer.lambda`). */
+export type AuthorizerContext = Readonly<Record<string, string | number | boolean>>;
+
 /** One request as API Gateway would deliver it, built into a payload 2.0 event inside the probe. */
 export interface InvocationSpec {
+  /**
+   * `authorizer`: the event API Gateway sends the route's Lambda authorizer (payload 2.0, simple
+   * responses) rather than the route's function; its answer is a verdict, not an HTTP response.
+   */
+  readonly target?: 'authorizer';
   readonly routeKey: string;
   readonly rawQueryString: string;
   readonly cookieHeader?: string;
+  readonly contentType?: string;
+  /** The request body of a single invocation (a cold start's first). */
+  readonly body?: string;
+  /**
+   * A file of request bodies, one a line, taken one per invocation in turn: for bodies that may
+   * be used once, like a logout token (its `jti`). Read before anything is timed.
+   */
+  readonly bodiesFile?: string;
+  /** What the route's authorizer put in the request context, as API Gateway passes it on. */
+  readonly authorizerContext?: AuthorizerContext;
 }
 
 export interface InvocationOutcome {
   readonly ms: number;
-  readonly statusCode: number;
+  /** The HTTP status code as a string, or `authorized` / `refused` for an authorizer's verdict. */
+  readonly outcome: string;
+  /** HTTP responses only. */
+  readonly statusCode?: number;
   readonly location?: string;
   readonly cookies?: readonly string[];
 }
@@ -33,7 +54,8 @@ export interface WarmReport {
   readonly heapBeforeBytes: number;
   readonly heapHalfwayBytes: number;
   readonly heapAfterBytes: number;
-  readonly statusCodes: Readonly<Record<string, number>>;
+  /** How many invocations had each outcome (see InvocationOutcome). */
+  readonly outcomes: Readonly<Record<string, number>>;
   /** Responses that set each cookie to a value (clearing ones not counted), by cookie name. */
   readonly cookiesSet: Readonly<Record<string, number>>;
 }
@@ -59,7 +81,20 @@ export interface CpuReport {
   readonly micros: number;
 }
 
-/** What the bench asks a running service; `stats` and `reset` only the stubs (DynamoDB, provider) answer. */
-export type ServiceCommand = { readonly command: 'cpu' } | { readonly command: 'stats' } | { readonly command: 'reset' };
+/** Logout tokens the provider's stand-in signed on request, each with its own `jti`. */
+export interface LogoutTokens {
+  readonly kind: 'logout-tokens';
+  readonly tokens: readonly string[];
+}
 
-export type ProbeMessage = ColdReport | WarmReport | ListeningReport | StubStats | CpuReport;
+/**
+ * What the bench asks a running service; `stats` and `reset` only the stubs (DynamoDB, provider)
+ * answer, `logout-tokens` only the provider's stand-in.
+ */
+export type ServiceCommand =
+  | { readonly command: 'cpu' }
+  | { readonly command: 'stats' }
+  | { readonly command: 'reset' }
+  | { readonly command: 'logout-tokens'; readonly count: number };
+
+export type ProbeMessage = ColdReport | WarmReport | ListeningReport | StubStats | CpuReport | LogoutTokens;

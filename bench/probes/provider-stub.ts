@@ -3,7 +3,7 @@ import { createProviderStub } from '../provider-stub.js';
 import type { ServiceCommand } from './messages.js';
 import { answerCpuRequests, report } from './report.js';
 
-/** The provider's stand-in in its own process, like the DynamoDB stub: its signing never shares the measured event loop. */
+/** The provider's stand-in in its own process, like the DynamoDB stub: its signing (ID and logout tokens) never shares the measured event loop. */
 const [issuer, clientId, clientSecret, codeVerifier, nonce] = process.argv.slice(2);
 if (issuer === undefined || clientId === undefined || clientSecret === undefined || codeVerifier === undefined || nonce === undefined) {
   throw new Error('usage: provider-stub <issuer> <client id> <client secret> <expected code verifier> <nonce>');
@@ -13,6 +13,10 @@ const stub = await createProviderStub({ issuer, clientId, clientSecret, codeVeri
 answerCpuRequests();
 process.on('message', (message: ServiceCommand) => {
   if (message.command === 'cpu') return;
+  if (message.command === 'logout-tokens') {
+    void stub.logoutTokens(message.count).then((tokens) => report({ kind: 'logout-tokens', tokens }));
+    return;
+  }
   if (message.command === 'reset') stub.reset();
   void report({ kind: 'stub-stats', ...stub.stats() });
 });

@@ -1,6 +1,5 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { LambdaHttpHandler } from '../../local/api-gateway-adapter.js';
-import { eventFor, handlerOf, importModule, invoke, parseSpec } from './invoke.js';
+import { readFileSync } from 'node:fs';
+import { benchHandlerOf, eventsFor, importModule, invoke, parseSpec, type BenchEvent, type BenchHandler } from './invoke.js';
 import { reportAndExit } from './report.js';
 
 /**
@@ -20,22 +19,24 @@ const heapAfterGc = (): number => {
   gc();
   return process.memoryUsage().heapUsed;
 };
+// One body per invocation, warm-up ones first, when each may be used only once (a logout token's jti).
+const bodies = spec.bodiesFile === undefined ? undefined : readFileSync(spec.bodiesFile, 'utf8').split('\n').filter((line) => line !== '');
 
-const handler = handlerOf(await importModule(file), file);
-for (let i = 0; i < warmup; i += 1) await invoke(handler, eventFor(spec));
+const handler = benchHandlerOf(await importModule(file), file);
+for (const event of eventsFor(spec, bodies, 0, warmup)) await invoke(handler, event);
 
 const latenciesMs: number[] = [];
-const statusCodes: Record<string, number> = {};
+const outcomes: Record<string, number> = {};
 const cookiesSet: Record<string, number> = {};
 let cpuUserMicros = 0;
 let cpuSystemMicros = 0;
 
-async function measure(target: LambdaHttpHandler, events: readonly APIGatewayProxyEventV2[]): Promise<void> {
+async function measure(target: BenchHandler, events: readonly BenchEvent[]): Promise<void> {
   const before = process.cpuUsage();
   for (const event of events) {
     const outcome = await invoke(target, event);
     latenciesMs.push(outcome.ms);
-    statusCodes[outcome.statusCode] = (statusCodes[outcome.statusCode] ?? 0) + 1;
+    outcomes[outcome.outcome] = (outcomes[outcome.outcome] ?? 0) + 1;
     for (const cookie of outcome.cookies ?? []) {
       const separator = cookie.indexOf('=');
       if (separator > 0 && separator + 1 < cookie.length && cookie[separator + 1] !== ';') {
@@ -50,8 +51,8 @@ async function measure(target: LambdaHttpHandler, events: readonly APIGatewayPro
 }
 
 const half = Math.floor(count / 2);
-const firstHalf = Array.from({ length: half }, () => eventFor(spec));
-const secondHalf = Array.from({ length: count - half }, () => eventFor(spec));
+const firstHalf = eventsFor(spec, bodies, warmup, half);
+const secondHalf = eventsFor(spec, bodies, warmup + half, count - half);
 // Both halves' events stay referenced throughout, so every heap figure includes them alike.
 const heapBeforeBytes = heapAfterGc();
 await measure(handler, firstHalf);
@@ -59,4 +60,4 @@ const heapHalfwayBytes = heapAfterGc();
 await measure(handler, secondHalf);
 const heapAfterBytes = heapAfterGc();
 
-await reportAndExit({ kind: 'warm', latenciesMs, cpuUserMicros, cpuSystemMicros, heapBeforeBytes, heapHalfwayBytes, heapAfterBytes, statusCodes, cookiesSet });
+await reportAndExit({ kind: 'warm', latenciesMs, cpuUserMicros, cpuSystemMicros, heapBeforeBytes, heapHalfwayBytes, heapAfterBytes, outcomes, cookiesSet });

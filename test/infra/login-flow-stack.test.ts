@@ -2,48 +2,56 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { CALLBACK_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../../lambdas/core/contract.js';
+import { CALLBACK_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS, SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../../lambdas/core/contract.js';
 import { METRICS_NAMESPACE, Metric, type MetricName } from '../../lambdas/core/metrics.js';
 import { formatRequestLog } from '../../lambdas/shared/request-log.js';
-import type { FunctionName } from '../../lib/bundling.js';
+import { DEFAULT_REJECTED_CALLBACKS_ALARM_THRESHOLD, DEFAULT_THROTTLE } from '../../lib/oidc-login.js';
 import { STACK_CONTEXT } from '../../lib/stack-options.js';
 import { parseLogLine } from '../support/logs.js';
-import { LoginFlowApp, REQUIRED_CONTEXT, getAtt, ref, resourcesOfType, type CfnResource } from './login-flow-app.js';
+import {
+  DEPLOYED_FUNCTIONS,
+  LoginFlowApp,
+  REQUIRED_CONTEXT,
+  STACK_ID,
+  getAtt,
+  ref,
+  resourceOf,
+  resourcesOfType,
+  type DeployedFunction,
+} from './login-flow-app.js';
 
 const ALARM_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:login-alarms';
+/** The construct's functions: the demo app's function is the stack's, outside the sign-in's alarms. */
+const SIGN_IN_FUNCTIONS = DEPLOYED_FUNCTIONS.filter((name) => name !== 'demo');
+/** Every route the sign-in makes public (the demo's routes are behind its authorizers). */
+const PUBLIC_ROUTES = ['GET /login', 'GET /callback', 'GET /me', 'GET /signed-in', 'GET /logout', 'POST /logout', 'GET /signed-out', 'POST /backchannel-logout'];
 
 let synthesized: LoginFlowApp;
 let template: Template;
 /** Logical ids of the stack's main resources, taken from the constructs themselves. */
-let ids: { table: string; sessions: string; api: string; stage: string; accessLogs: string } & Record<FunctionName, string>;
-const FUNCTION_NAMES = ['login', 'callback', 'session', 'logout'] as const satisfies readonly FunctionName[];
+let ids: { table: string; sessions: string; logoutTokens: string; api: string; stage: string; accessLogs: string } & Record<DeployedFunction, string>;
 
 beforeAll(() => {
   synthesized = new LoginFlowApp(REQUIRED_CONTEXT);
   template = synthesized.synth();
-  const { stack } = synthesized;
+  const { signIn } = synthesized.stack;
+  if (signIn.madeApi === undefined || signIn.logoutTokens === undefined) throw new Error('the stack makes its API and back-channel logout');
   ids = {
-    table: synthesized.logicalId(stack.table.table),
-    sessions: synthesized.logicalId(stack.sessions.table),
-    login: synthesized.logicalId(stack.loginFunction),
-    callback: synthesized.logicalId(stack.callbackFunction),
-    session: synthesized.logicalId(stack.sessionFunction),
-    logout: synthesized.logicalId(stack.logoutFunction),
-    api: synthesized.logicalId(stack.api.api),
-    stage: synthesized.logicalId(stack.api.stage),
-    accessLogs: synthesized.logicalId(stack.api.accessLogs),
+    table: synthesized.logicalId(signIn.transactions.table),
+    sessions: synthesized.logicalId(signIn.sessions.table),
+    logoutTokens: synthesized.logicalId(signIn.logoutTokens.table),
+    api: synthesized.logicalId(signIn.madeApi.api),
+    stage: synthesized.logicalId(signIn.madeApi.stage),
+    accessLogs: synthesized.logicalId(signIn.madeApi.accessLogs),
+    ...synthesized.functionIds(),
   };
 });
 
 afterAll(() => synthesized.remove());
 
-function resource(logicalId: string): CfnResource {
-  const found = (template.toJSON() as { Resources: Record<string, CfnResource> }).Resources[logicalId];
-  if (found === undefined) throw new Error(`no resource ${logicalId}`);
-  return found;
-}
+const resource = (logicalId: string) => resourceOf(template, logicalId);
 
-/** The validated defaults of the required settings, as every function receives them. */
+/** The validated defaults of the required settings, as every sign-in function receives them. */
 const DEFAULT_SETTINGS_ENV = {
   ISSUER_URL: 'https://tenant.example.test/',
   CLIENT_ID: 'client-123',
@@ -62,6 +70,17 @@ const DEFAULT_SETTINGS_ENV = {
   PROFILE_CLAIMS: 'name email email_verified picture org_id',
 };
 
+/** The template's authorizers by name, as logical ids. */
+function authorizerIds(): Record<string, string> {
+  return Object.fromEntries(Object.entries(resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer')).map(([id, authorizer]) => [authorizer.Properties.Name, id]));
+}
+
+function authorizerId(name: 'session' | 'page-session'): string {
+  const id = authorizerIds()[name];
+  if (id === undefined) throw new Error(`no ${name} authorizer`);
+  return id;
+}
+
 describe('HTTP API', () => {
   test('one HTTP API (API Gateway v2) with a $default stage that deploys automatically', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
@@ -70,51 +89,79 @@ describe('HTTP API', () => {
     expect(resource(ids.stage).Properties).toMatchObject({ ApiId: ref(ids.api), StageName: '$default', AutoDeploy: true });
   });
 
-  test('each route to its function: login, callback, session (GET /me, GET /signed-in), logout (GET and POST /logout, GET /signed-out)', () => {
+  test('each route to its function, the sign-in routes public and the demo routes behind the session authorizers', () => {
     const integrations = resourcesOfType(template, 'AWS::ApiGatewayV2::Integration');
-    const targets = Object.fromEntries(
+    const routes = Object.fromEntries(
       Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route')).map((route) => {
+        expect(route.Properties.ApiId).toEqual(ref(ids.api));
         const join = route.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
         const [prefix, integrationRef] = join['Fn::Join'][1];
         expect(prefix).toBe('integrations/');
         const integration = integrations[integrationRef.Ref]?.Properties;
         expect(integration).toMatchObject({ ApiId: ref(ids.api), IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
-        return [route.Properties.RouteKey, integration?.IntegrationUri];
+        const { AuthorizationType: authorization, AuthorizerId: authorizer } = route.Properties;
+        return [route.Properties.RouteKey, { target: integration?.IntegrationUri, authorization, ...(authorizer === undefined ? {} : { authorizer }) }];
       }),
     );
-    expect(targets).toEqual({
-      'GET /login': getAtt(ids.login, 'Arn'),
-      'GET /callback': getAtt(ids.callback, 'Arn'),
-      'GET /me': getAtt(ids.session, 'Arn'),
-      'GET /signed-in': getAtt(ids.session, 'Arn'),
-      'GET /logout': getAtt(ids.logout, 'Arn'),
-      'POST /logout': getAtt(ids.logout, 'Arn'),
-      'GET /signed-out': getAtt(ids.logout, 'Arn'),
+    const open = (fn: DeployedFunction) => ({ target: getAtt(ids[fn], 'Arn'), authorization: 'NONE' });
+    expect(routes).toEqual({
+      'GET /login': open('login'),
+      'GET /callback': open('callback'),
+      'GET /me': open('session'),
+      'GET /signed-in': open('session'),
+      'GET /logout': open('logout'),
+      'POST /logout': open('logout'),
+      'GET /signed-out': open('logout'),
+      'POST /backchannel-logout': open('backchannelLogout'),
+      'GET /hello': { target: getAtt(ids.demo, 'Arn'), authorization: 'CUSTOM', authorizer: ref(authorizerId('session')) },
+      'GET /hello/page': { target: getAtt(ids.demo, 'Arn'), authorization: 'CUSTOM', authorizer: ref(authorizerId('page-session')) },
     });
   });
 
-  test('API Gateway may invoke each function through its own routes only, and nothing else may', () => {
+  test('two Lambda authorizers: the session one keyed by the Cookie header, the page one per request, neither cached', () => {
+    expect(Object.keys(authorizerIds()).sort()).toEqual(['page-session', 'session']);
+    const common = { ApiId: ref(ids.api), AuthorizerType: 'REQUEST', AuthorizerPayloadFormatVersion: '2.0', EnableSimpleResponses: true, AuthorizerResultTtlInSeconds: 0 };
+    const invoking = (fn: DeployedFunction) => expect.objectContaining({ 'Fn::Join': ['', expect.arrayContaining([getAtt(ids[fn], 'Arn'), '/invocations'])] });
+    expect(resource(authorizerId('session')).Properties).toEqual({ ...common, Name: 'session', IdentitySource: ['$request.header.Cookie'], AuthorizerUri: invoking('authorizer') });
+    expect(resource(authorizerId('page-session')).Properties).toEqual({
+      ...common,
+      Name: 'page-session',
+      IdentitySource: ['$context.requestId'],
+      AuthorizerUri: invoking('pageAuthorizer'),
+    });
+  });
+
+  test('API Gateway may invoke each function through its own routes or as its own authorizer only, and nothing else may', () => {
     const permissions = Object.values(resourcesOfType(template, 'AWS::Lambda::Permission')).map((permission) => permission.Properties);
-    // One permission per route: the source ARN ends in the route's path, so no function is reachable through another's path.
+    // One permission per route (the source ARN ends in the route's path) or per authorizer (it ends in the authorizer's id).
     const byFunction = new Map<string, string[]>();
     for (const permission of permissions) {
       expect(permission).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
       const parts = (permission.SourceArn as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-      expect(parts).toContainEqual(ref(ids.api));
+      const api = parts.findIndex((part) => JSON.stringify(part) === JSON.stringify(ref(ids.api)));
+      expect(api).toBeGreaterThan(0);
       const fn = JSON.stringify(permission.FunctionName);
-      byFunction.set(fn, [...(byFunction.get(fn) ?? []), String(parts.at(-1))].sort());
+      const tail = parts.slice(api + 1).map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
+      byFunction.set(fn, [...(byFunction.get(fn) ?? []), tail].sort());
     }
+    const asAuthorizer = (name: 'session' | 'page-session') => `/authorizers/${JSON.stringify(ref(authorizerId(name)))}`;
+    const key = (fn: DeployedFunction) => JSON.stringify(getAtt(ids[fn], 'Arn'));
     expect(Object.fromEntries(byFunction)).toEqual({
-      [JSON.stringify(getAtt(ids.login, 'Arn'))]: ['/*/*/login'],
-      [JSON.stringify(getAtt(ids.callback, 'Arn'))]: ['/*/*/callback'],
-      [JSON.stringify(getAtt(ids.session, 'Arn'))]: ['/*/*/me', '/*/*/signed-in'],
-      [JSON.stringify(getAtt(ids.logout, 'Arn'))]: ['/*/*/logout', '/*/*/logout', '/*/*/signed-out'],
+      [key('login')]: ['/*/*/login'],
+      [key('callback')]: ['/*/*/callback'],
+      [key('session')]: ['/*/*/me', '/*/*/signed-in'],
+      [key('logout')]: ['/*/*/logout', '/*/*/logout', '/*/*/signed-out'],
+      [key('backchannelLogout')]: ['/*/*/backchannel-logout'],
+      [key('authorizer')]: [asAuthorizer('session')],
+      [key('pageAuthorizer')]: [asAuthorizer('page-session')],
+      [key('demo')]: ['/*/*/hello', '/*/*/hello/page'],
     });
   });
 
-  test('default throttling: rate 50/s and burst 100, the stack defaults', () => {
+  test('default throttling: rate 50/s and burst 100, the stack defaults and the construct defaults', () => {
     expect(STACK_CONTEXT.throttleRateLimit.fallback).toBe(50);
     expect(STACK_CONTEXT.throttleBurstLimit.fallback).toBe(100);
+    expect(DEFAULT_THROTTLE).toEqual({ rateLimit: 50, burstLimit: 100 });
     expect(resource(ids.stage).Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
   });
 
@@ -129,11 +176,12 @@ describe('HTTP API', () => {
 });
 
 describe('functions', () => {
-  test('exactly four functions: no helper functions (log retention is set natively)', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 4);
+  test('exactly eight functions, the sign-in\'s seven and the demo: no helper functions (log retention is set natively)', () => {
+    template.resourceCountIs('AWS::Lambda::Function', DEPLOYED_FUNCTIONS.length);
+    expect(DEPLOYED_FUNCTIONS).toHaveLength(8);
   });
 
-  test.each(FUNCTION_NAMES)('%s: arm64, nodejs24.x, ES module handler, bounded timeout', (name) => {
+  test.each(DEPLOYED_FUNCTIONS)('%s: arm64, nodejs24.x, ES module handler, bounded timeout', (name) => {
     expect(resource(ids[name]).Properties).toMatchObject({
       Architectures: ['arm64'],
       Runtime: 'nodejs24.x',
@@ -143,8 +191,8 @@ describe('functions', () => {
   });
 
   test('each function logs to its own log group with a retention', () => {
-    const groups = FUNCTION_NAMES.map((name) => (resource(ids[name]).Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref);
-    expect(new Set(groups).size).toBe(4);
+    const groups = DEPLOYED_FUNCTIONS.map((name) => (resource(ids[name]).Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref);
+    expect(new Set(groups).size).toBe(DEPLOYED_FUNCTIONS.length);
     for (const group of groups) {
       expect(resource(group)).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
     }
@@ -152,16 +200,22 @@ describe('functions', () => {
 
   test('each function gets exactly the validated settings, the names of the tables it uses and the API URL as base URL', () => {
     const baseUrl = { BASE_URL: getAtt(ids.api, 'ApiEndpoint') };
-    const environments = Object.fromEntries(FUNCTION_NAMES.map((name) => [name, (resource(ids[name]).Properties.Environment as { Variables: unknown }).Variables]));
+    const sessions = { SESSION_TABLE_NAME: ref(ids.sessions) };
+    const environments = Object.fromEntries(DEPLOYED_FUNCTIONS.map((name) => [name, (resource(ids[name]).Properties.Environment as { Variables: unknown }).Variables]));
     expect(environments).toEqual({
       login: { ...DEFAULT_SETTINGS_ENV, TABLE_NAME: ref(ids.table), ...baseUrl },
-      callback: { ...DEFAULT_SETTINGS_ENV, TABLE_NAME: ref(ids.table), SESSION_TABLE_NAME: ref(ids.sessions), ...baseUrl },
-      session: { ...DEFAULT_SETTINGS_ENV, SESSION_TABLE_NAME: ref(ids.sessions), ...baseUrl },
-      logout: { ...DEFAULT_SETTINGS_ENV, SESSION_TABLE_NAME: ref(ids.sessions), ...baseUrl },
+      callback: { ...DEFAULT_SETTINGS_ENV, TABLE_NAME: ref(ids.table), ...sessions, ...baseUrl },
+      session: { ...DEFAULT_SETTINGS_ENV, ...sessions, ...baseUrl },
+      logout: { ...DEFAULT_SETTINGS_ENV, ...sessions, ...baseUrl },
+      authorizer: { ...DEFAULT_SETTINGS_ENV, ...sessions, AUTHORIZER_MODE: 'require', ...baseUrl },
+      pageAuthorizer: { ...DEFAULT_SETTINGS_ENV, ...sessions, AUTHORIZER_MODE: 'optional', ...baseUrl },
+      backchannelLogout: { ...DEFAULT_SETTINGS_ENV, ...sessions, LOGOUT_TOKEN_TABLE_NAME: ref(ids.logoutTokens), ...baseUrl },
+      // The demo app only builds links back to the sign-in: no settings, no table.
+      demo: baseUrl,
     });
   });
 
-  test.each(FUNCTION_NAMES)('%s is bundled: one minified ES module carrying its own DynamoDB client, no source map', (name) => {
+  test.each(DEPLOYED_FUNCTIONS)('%s is bundled: one minified ES module, carrying its own DynamoDB client if it uses a table, no source map', (name) => {
     const code = resource(ids[name]).Properties.Code as { S3Key: string };
     const assetDir = join(synthesized.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
     expect(readdirSync(assetDir)).toEqual(['index.mjs']);
@@ -169,70 +223,90 @@ describe('functions', () => {
     // ESM: the handler is an export, not module.exports.
     expect(source).toMatch(/export\{[\w$]+ as handler\}/);
     expect(source).not.toContain('module.exports.handler');
-    // The SDK is inside the bundle (DynamoDB's JSON protocol target), not imported from the runtime's copy.
-    expect(source).toContain('DynamoDB_20120810');
+    // The SDK is inside the bundle (DynamoDB's JSON protocol target), not imported from the runtime's copy; the demo has none.
+    if (name === 'demo') expect(source).not.toContain('DynamoDB_20120810');
+    else expect(source).toContain('DynamoDB_20120810');
     expect(source).not.toMatch(/(from\s*|import\(|require\()["']@(aws-sdk|smithy)\//);
     // Minified: a few very long lines, no source map.
     const lines = source.split('\n');
-    expect(source.length / lines.length).toBeGreaterThan(2000);
+    expect(source.length / lines.length).toBeGreaterThan(name === 'demo' ? 500 : 2000);
     expect(source).not.toContain('sourceMappingURL');
   });
 
-  test('the four bundles are different builds (one entry point each)', () => {
-    const keys = FUNCTION_NAMES.map((name) => (resource(ids[name]).Properties.Code as { S3Key: string }).S3Key);
-    expect(new Set(keys).size).toBe(4);
-    for (const key of keys) expect(existsSync(join(synthesized.outdir, `asset.${key.replace(/\.zip$/, '')}`))).toBe(true);
+  test('one build per entry point: the two authorizers share theirs, every other function has its own', () => {
+    const keys = Object.fromEntries(DEPLOYED_FUNCTIONS.map((name) => [name, (resource(ids[name]).Properties.Code as { S3Key: string }).S3Key]));
+    expect(keys.pageAuthorizer).toBe(keys.authorizer);
+    expect(new Set(Object.values(keys)).size).toBe(DEPLOYED_FUNCTIONS.length - 1);
+    for (const key of Object.values(keys)) expect(existsSync(join(synthesized.outdir, `asset.${key.replace(/\.zip$/, '')}`))).toBe(true);
   });
 });
 
 describe('DynamoDB tables', () => {
-  test.each(['table', 'sessions'] as const)('%s: on-demand, keyed by id, TTL on expiresAt, point-in-time recovery, encrypted', (table) => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 2);
-    expect(resource(ids[table]).Properties).toEqual({
-      AttributeDefinitions: [{ AttributeName: TABLE_PARTITION_KEY, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: TABLE_PARTITION_KEY, KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-      TimeToLiveSpecification: { AttributeName: TABLE_TTL_ATTRIBUTE, Enabled: true },
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      SSESpecification: { SSEEnabled: true },
+  const base = {
+    KeySchema: [{ AttributeName: TABLE_PARTITION_KEY, KeyType: 'HASH' }],
+    BillingMode: 'PAY_PER_REQUEST',
+    TimeToLiveSpecification: { AttributeName: TABLE_TTL_ATTRIBUTE, Enabled: true },
+    PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    SSESpecification: { SSEEnabled: true },
+  };
+
+  test.each(['table', 'logoutTokens'] as const)('%s: on-demand, keyed by id, TTL on expiresAt, point-in-time recovery, encrypted', (table) => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    expect(resource(ids[table]).Properties).toEqual({ ...base, AttributeDefinitions: [{ AttributeName: TABLE_PARTITION_KEY, AttributeType: 'S' }] });
+  });
+
+  test('sessions: the same, plus the two indexes back-channel logout finds sessions by, projecting no more than it reads', () => {
+    expect(resource(ids.sessions).Properties).toEqual({
+      ...base,
+      AttributeDefinitions: [
+        { AttributeName: TABLE_PARTITION_KEY, AttributeType: 'S' },
+        { AttributeName: 'sid', AttributeType: 'S' },
+        { AttributeName: 'sub', AttributeType: 'S' },
+      ],
+      GlobalSecondaryIndexes: [
+        { IndexName: SESSION_SID_INDEX, KeySchema: [{ AttributeName: 'sid', KeyType: 'HASH' }], Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sub'] } },
+        { IndexName: SESSION_SUB_INDEX, KeySchema: [{ AttributeName: 'sub', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+      ],
     });
   });
 
   test('by default the data outlives the stack (Retain on delete and on replacement)', () => {
-    for (const table of [ids.table, ids.sessions]) expect(resource(table)).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    for (const table of [ids.table, ids.sessions, ids.logoutTokens]) expect(resource(table)).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 });
 
 describe('outputs', () => {
-  test('exactly LoginUrl, CallbackUrl and SignedOutUrl (for the Auth0 application), TableName and SessionTableName', () => {
-    const outputs = template.findOutputs('*') as Record<string, { Value: unknown }>;
-    expect(Object.keys(outputs).sort()).toEqual(['CallbackUrl', 'LoginUrl', 'SessionTableName', 'SignedOutUrl', 'TableName']);
-    expect(outputs.LoginUrl?.Value).toEqual({ 'Fn::Join': ['', [getAtt(ids.api, 'ApiEndpoint'), '/login']] });
-    expect(outputs.CallbackUrl?.Value).toEqual({ 'Fn::Join': ['', [getAtt(ids.api, 'ApiEndpoint'), '/callback']] });
-    expect(outputs.SignedOutUrl?.Value).toEqual({ 'Fn::Join': ['', [getAtt(ids.api, 'ApiEndpoint'), '/signed-out']] });
+  test('exactly LoginUrl, CallbackUrl, SignedOutUrl and BackchannelLogoutUrl (for the Auth0 application), TableName and SessionTableName', () => {
+    const outputs = synthesized.outputs(template);
+    const onApi = (path: string) => ({ 'Fn::Join': ['', [getAtt(ids.api, 'ApiEndpoint'), path]] });
+    expect(Object.keys(outputs).sort()).toEqual(['BackchannelLogoutUrl', 'CallbackUrl', 'LoginUrl', 'SessionTableName', 'SignedOutUrl', 'TableName']);
+    expect(outputs.LoginUrl?.Value).toEqual(onApi('/login'));
+    expect(outputs.CallbackUrl?.Value).toEqual(onApi('/callback'));
+    expect(outputs.SignedOutUrl?.Value).toEqual(onApi('/signed-out'));
+    expect(outputs.BackchannelLogoutUrl?.Value).toEqual(onApi('/backchannel-logout'));
     expect(outputs.TableName?.Value).toEqual(ref(ids.table));
     expect(outputs.SessionTableName?.Value).toEqual(ref(ids.sessions));
   });
 
   test('the printed CallbackUrl is the redirect_uri the functions send: both are built on the same base URL', () => {
     const baseUrl = (resource(ids.callback).Properties.Environment as { Variables: { BASE_URL: unknown } }).Variables.BASE_URL;
-    const outputs = template.findOutputs('CallbackUrl') as Record<string, { Value: { 'Fn::Join': [string, unknown[]] } }>;
-    expect(outputs.CallbackUrl?.Value['Fn::Join'][1][0]).toEqual(baseUrl);
+    const callbackUrl = synthesized.outputs(template).CallbackUrl?.Value as { 'Fn::Join': [string, unknown[]] };
+    expect(callbackUrl['Fn::Join'][1][0]).toEqual(baseUrl);
   });
 });
 
 describe('alarms', () => {
   const alarms = (): Record<string, unknown>[] => Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
 
-  test('twelve alarms, all on a 5-minute sum, none wired to an action by default', () => {
-    expect(alarms()).toHaveLength(12);
+  test('two alarms per sign-in function and four on the flow, all on a 5-minute sum, none wired to an action by default', () => {
+    expect(alarms()).toHaveLength(SIGN_IN_FUNCTIONS.length * 2 + 4);
     for (const alarm of alarms()) {
       expect(alarm).toMatchObject({ Period: 300, Statistic: 'Sum', EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
       expect(alarm).not.toHaveProperty('AlarmActions');
     }
   });
 
-  test.each(FUNCTION_NAMES.flatMap((name) => [[name, 'Errors'] as const, [name, 'Throttles'] as const]))('%s function %s', (name, metricName) => {
+  test.each(SIGN_IN_FUNCTIONS.flatMap((name) => [[name, 'Errors'] as const, [name, 'Throttles'] as const]))('%s function %s', (name, metricName) => {
     expect(alarms()).toContainEqual(
       expect.objectContaining({ Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'FunctionName', Value: ref(ids[name]) }], Threshold: 1 }),
     );
@@ -251,6 +325,10 @@ describe('alarms', () => {
     const emitted = parseLogLine(formatRequestLog({ route: 'GET /callback', requestId: 'r', status: 400, outcome: 'x', reason: 'y', metric, latencyMs: 1 }, 0));
     expect(emitted._aws?.CloudWatchMetrics).toEqual([{ Namespace: alarm?.Namespace, Dimensions: expect.arrayContaining([[]]), Metrics: [{ Name: alarm?.MetricName, Unit: 'Count' }] }]);
   });
+
+  test('the stack and the construct agree on the rejected-callbacks default', () => {
+    expect(DEFAULT_REJECTED_CALLBACKS_ALARM_THRESHOLD).toBe(STACK_CONTEXT.rejectedCallbacksAlarmThreshold.fallback);
+  });
 });
 
 describe('cdk-nag AwsSolutions', () => {
@@ -258,11 +336,14 @@ describe('cdk-nag AwsSolutions', () => {
     expect(synthesized.validationReport().pluginReports).toEqual([]);
   });
 
-  test('every acknowledgement is of an AwsSolutions rule and states its reason', () => {
+  test('APIG4 is acknowledged route by route, on the public sign-in routes and the demo page only (never on the API), each with its reason', () => {
     const acknowledgements = synthesized.acknowledgements();
-    expect(acknowledgements.map(({ path, id }) => ({ path, id }))).toEqual([
-      { path: 'ServerlessOidcLogin/api/http-api', id: expect.stringMatching(/(^|::)AwsSolutions-APIG4$/) },
-    ]);
+    const routePath = (routeKey: string) => `${STACK_ID}/sign-in/api/http-api/${routeKey.replace(' ', '--')}`;
+    expect(acknowledgements.map(({ path, id }) => ({ path, id })).sort((a, b) => a.path.localeCompare(b.path))).toEqual(
+      [...PUBLIC_ROUTES, 'GET /hello/page']
+        .map((routeKey) => ({ path: routePath(routeKey), id: expect.stringMatching(/(^|::)AwsSolutions-APIG4$/) }))
+        .sort((a, b) => a.path.localeCompare(b.path)),
+    );
     for (const { reason } of acknowledgements) expect(reason.trim().length).toBeGreaterThanOrEqual(40);
   });
 });
@@ -311,25 +392,31 @@ describe('the stack with every option set', () => {
     customTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
   });
 
-  test('retainData=false: both tables and every log group are deleted with the stack', () => {
+  test('retainData=false: every table and every log group is deleted with the stack', () => {
     const tables = Object.values(resourcesOfType(customTemplate, 'AWS::DynamoDB::Table'));
     const logGroups = Object.values(resourcesOfType(customTemplate, 'AWS::Logs::LogGroup'));
-    expect(tables).toHaveLength(2);
-    expect(logGroups).toHaveLength(5);
+    expect(tables).toHaveLength(3);
+    // One per function, and the API's access logs.
+    expect(logGroups).toHaveLength(DEPLOYED_FUNCTIONS.length + 1);
     for (const resource of [...tables, ...logGroups]) expect(resource).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 
   test('a custom domain becomes the base URL of the functions and of the printed URLs', () => {
-    const outputs = customTemplate.findOutputs('*') as Record<string, { Value: unknown }>;
+    const outputs = custom.outputs(customTemplate);
     expect(outputs.LoginUrl?.Value).toBe('https://login.example.com/login');
     expect(outputs.CallbackUrl?.Value).toBe('https://login.example.com/callback');
     expect(outputs.SignedOutUrl?.Value).toBe('https://login.example.com/signed-out');
-    expect(outputs.TableName?.Value).toEqual(ref(custom.logicalId(custom.stack.table.table)));
+    expect(outputs.BackchannelLogoutUrl?.Value).toBe('https://login.example.com/backchannel-logout');
+    expect(outputs.TableName?.Value).toEqual(ref(custom.logicalId(custom.stack.signIn.transactions.table)));
   });
 
-  test('every setting reaches every function, each with the names of the tables it uses', () => {
-    const tables = { TABLE_NAME: ref(custom.logicalId(custom.stack.table.table)) };
-    const sessions = { SESSION_TABLE_NAME: ref(custom.logicalId(custom.stack.sessions.table)) };
+  test('every setting reaches every sign-in function, each with the names of the tables it uses', () => {
+    const { signIn } = custom.stack;
+    const tables = { TABLE_NAME: ref(custom.logicalId(signIn.transactions.table)) };
+    const sessions = { SESSION_TABLE_NAME: ref(custom.logicalId(signIn.sessions.table)) };
+    if (signIn.logoutTokens === undefined) throw new Error('back-channel logout is on by default');
+    const logoutTokens = { LOGOUT_TOKEN_TABLE_NAME: ref(custom.logicalId(signIn.logoutTokens.table)) };
+    const baseUrl = { BASE_URL: 'https://login.example.com' };
     const settings = {
       ISSUER_URL: 'https://tenant.example.test/',
       CLIENT_ID: 'client-123',
@@ -347,30 +434,33 @@ describe('the stack with every option set', () => {
       SESSION_IDLE_SECONDS: '3600',
       SESSION_ABSOLUTE_SECONDS: '43200',
       PROFILE_CLAIMS: 'email name',
-      BASE_URL: 'https://login.example.com',
+      ...baseUrl,
     };
-    const { stack } = custom;
-    const functions = { login: stack.loginFunction, callback: stack.callbackFunction, session: stack.sessionFunction, logout: stack.logoutFunction };
+    const ids = custom.functionIds();
     const environments = Object.fromEntries(
-      Object.entries(functions).map(([name, fn]) => [name, (resourcesOfType(customTemplate, 'AWS::Lambda::Function')[custom.logicalId(fn)]?.Properties.Environment as { Variables: unknown }).Variables]),
+      DEPLOYED_FUNCTIONS.map((name) => [name, (resourceOf(customTemplate, ids[name]).Properties.Environment as { Variables: unknown }).Variables]),
     );
     expect(environments).toEqual({
       login: { ...settings, ...tables },
       callback: { ...settings, ...tables, ...sessions },
       session: { ...settings, ...sessions },
       logout: { ...settings, ...sessions },
+      authorizer: { ...settings, ...sessions, AUTHORIZER_MODE: 'require' },
+      pageAuthorizer: { ...settings, ...sessions, AUTHORIZER_MODE: 'optional' },
+      backchannelLogout: { ...settings, ...sessions, ...logoutTokens },
+      demo: baseUrl,
     });
   });
 
   test('the rejected-callbacks threshold is configurable, and every alarm notifies the topic', () => {
     const alarms = Object.values(resourcesOfType(customTemplate, 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
-    expect(alarms).toHaveLength(12);
+    expect(alarms).toHaveLength(SIGN_IN_FUNCTIONS.length * 2 + 4);
     expect(alarms.find((alarm) => alarm.MetricName === 'CallbacksRejected')?.Threshold).toBe(3);
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([ALARM_TOPIC_ARN]);
   });
 
   test("with a custom domain, nothing points users at the API's own execute-api URL", () => {
-    const apiId = custom.logicalId(custom.stack.api.api);
+    const apiId = custom.logicalId(custom.stack.signIn.httpApi);
     expect(JSON.stringify(customTemplate.toJSON())).not.toContain(JSON.stringify(getAtt(apiId, 'ApiEndpoint')));
   });
 });
@@ -381,10 +471,7 @@ describe('cdk-nag is live on this stack', () => {
     try {
       new Table(withFinding.stack, 'unprotected', { partitionKey: { name: 'id', type: AttributeType.STRING } });
       expect(() => withFinding.synth()).toThrow(/validation-report\.json/);
-      const violations = withFinding.validationReport().pluginReports.flatMap((report) =>
-        report.violations.map((violation) => ({ plugin: report.pluginName, rule: violation.ruleName, paths: violation.violatingConstructs.map((c) => c.constructPath) })),
-      );
-      expect(violations).toEqual([{ plugin: 'AwsSolutions', rule: 'AwsSolutions-DDB3', paths: ['ServerlessOidcLogin/unprotected/Resource'] }]);
+      expect(withFinding.violations()).toEqual([{ plugin: 'AwsSolutions', rule: 'AwsSolutions-DDB3', paths: [`${STACK_ID}/unprotected/Resource`] }]);
     } finally {
       withFinding.remove();
     }
