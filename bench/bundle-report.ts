@@ -76,7 +76,10 @@ export function unneededSdkParts(name: FunctionName): readonly UnneededPart[] {
 
 export interface BundleContents {
   readonly bytes: number;
-  /** The DynamoDB commands bundled (`PutItem` for PutItemCommand), sorted. */
+  /**
+   * The DynamoDB commands bundled (`PutItem` for PutItemCommand), sorted: read from the ES module
+   * build's one file per command, so empty for a bundle of the CommonJS build (one file for all).
+   */
   readonly dynamoDbCommands: readonly string[];
   readonly contributors: readonly Contributor[];
   /** Each unneeded part found, with the bytes it adds. Empty is the goal. */

@@ -3,18 +3,20 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BINDING_COOKIE_NAME } from '../lambdas/core/binding.js';
-import { SETTINGS } from '../lambdas/core/config.js';
-import { CLIENT_SECRET_ENV, SESSION_TABLE_NAME_ENV } from '../lambdas/core/contract.js';
+import { DEFAULT_SESSION_IDLE_SECONDS, SETTINGS } from '../lambdas/core/config.js';
+import { AUTHORIZER_MODE_ENV, CLIENT_SECRET_ENV, LOGOUT_TOKEN_TABLE_NAME_ENV, SESSION_TABLE_NAME_ENV } from '../lambdas/core/contract.js';
 import { randomToken } from '../lambdas/core/encoding.js';
 import { SESSION_COOKIE_NAME } from '../lambdas/core/session/session.js';
+import { BACKCHANNEL_LOGOUT_ROUTE } from '../lambdas/backchannel-logout/app.js';
 import { CALLBACK_ROUTE } from '../lambdas/callback/app.js';
+import { HELLO_ROUTE } from '../lambdas/demo/app.js';
 import { LOGIN_ROUTE } from '../lambdas/login/app.js';
 import { LOGOUT_POST_ROUTE } from '../lambdas/logout/app.js';
 import { ME_ROUTE } from '../lambdas/session/app.js';
 import type { FunctionName } from '../lib/bundling.js';
-import { FUNCTION_NAMES, buildBundles, buildProbes, type Bundles, type Probes, type Variant } from './build.js';
-import { BUNDLE_BUDGET_BYTES } from './bundle-report.js';
-import { ServiceGroup, startStubService, type StubService } from './child.js';
+import { BENCH_BUILD_DIR, FUNCTION_NAMES, buildBundles, buildProbes, type Bundles, type Probes, type Variant } from './build.js';
+import { BUNDLE_BUDGET_BYTES, DYNAMODB_COMMANDS } from './bundle-report.js';
+import { ServiceGroup, startProviderService, startStubService, type ProviderService, type StubService } from './child.js';
 import {
   COLD_RUNS,
   WARM_INVOCATIONS,
@@ -36,12 +38,30 @@ import { LOAD, measureThroughput, type LoadTarget, type ThroughputResult } from 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const TABLE_NAME = 'bench-transactions';
 const SESSIONS_TABLE_NAME = 'bench-sessions';
+const LOGOUT_TOKENS_TABLE_NAME = 'bench-logout-tokens';
 const ISSUER_URL = 'https://tenant.example.test/';
 const CLIENT_ID = 'bench-client';
 const CLIENT_SECRET = 'bench-client-secret';
 const SERVICE_TIMEOUT_MS = 30_000;
 const VARIANTS: readonly Variant[] = ['optimized', 'naive'];
-const EXPECTED_STATUS: Record<FunctionName, number> = { login: 302, callback: 303, session: 200, logout: 302 };
+/** Each function's answer on the success path: an HTTP status code, or the authorizer's verdict. */
+const EXPECTED_OUTCOME: Record<FunctionName, string> = {
+  login: '302',
+  callback: '303',
+  session: '200',
+  logout: '302',
+  authorizer: 'authorized',
+  backchannelLogout: '200',
+  demo: '200',
+};
+/**
+ * The functions load-tested through the API Gateway adapter on their own routes. The authorizer is
+ * not a route, the demo app is only reached through it, and each back-channel logout needs a
+ * logout token of its own, which a load generator replaying one request cannot send.
+ */
+const LOADED_FUNCTIONS: readonly FunctionName[] = ['login', 'callback', 'session', 'logout'];
+/** Logout tokens asked of the provider's stand-in at a time, so each request ends well inside its timeout. */
+const LOGOUT_TOKENS_PER_REQUEST = 1000;
 /** The functions a sign-in runs, which the cost model prices. */
 const FLOW_FUNCTIONS: readonly FunctionName[] = ['login', 'callback'];
 
@@ -62,13 +82,17 @@ function progress(message: string): void {
  * The environment Lambda gives a function, with the stack's settings, pointed at the stub. The
  * credentials are placeholders: the stub checks the SigV4 header's shape, not the key.
  */
-function functionEnvironment(endpoint: string, deployed: FunctionSettings): Record<string, string> {
+function functionEnvironment(endpoint: string, providerOrigin: string, deployed: FunctionSettings): Record<string, string> {
   return {
     ISSUER_URL,
     CLIENT_ID,
     BASE_URL: 'https://login.example.test',
     TABLE_NAME,
     [SESSION_TABLE_NAME_ENV]: SESSIONS_TABLE_NAME,
+    [LOGOUT_TOKEN_TABLE_NAME_ENV]: LOGOUT_TOKENS_TABLE_NAME,
+    [AUTHORIZER_MODE_ENV]: 'require',
+    // The stack gives every function the provider's settings; the back-channel logout fetches its keys here.
+    [SETTINGS.jwksUri.envVar]: `${providerOrigin}${JWKS_PATH}`,
     DYNAMODB_ENDPOINT: endpoint,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'ASIABENCHEXAMPLE',
@@ -84,9 +108,13 @@ function functionEnvironment(endpoint: string, deployed: FunctionSettings): Reco
 /**
  * What each function is invoked with. The stub answers every well-formed request with success, so
  * a callback only needs a well-formed state, code and binding cookie to take the full success path,
- * and any well-formed session cookie names an active session.
+ * and any well-formed session cookie names an active session (for the authorizer too, which is
+ * invoked as API Gateway invokes it before GET /hello). The demo app gets the context the
+ * authorizer gives a signed-in user. The back-channel logout's body, a logout token used once, is
+ * added per phase (withLogoutToken, withLogoutTokens).
  */
 function invocations(): Record<FunctionName, InvocationSpec> {
+  const nowSeconds = Math.floor(Date.now() / 1000);
   return {
     login: { routeKey: LOGIN_ROUTE, rawQueryString: 'returnTo=%2Fdashboard' },
     callback: {
@@ -96,7 +124,40 @@ function invocations(): Record<FunctionName, InvocationSpec> {
     },
     session: { routeKey: ME_ROUTE, rawQueryString: '', cookieHeader: `${SESSION_COOKIE_NAME}=${randomToken()}` },
     logout: { routeKey: LOGOUT_POST_ROUTE, rawQueryString: '', cookieHeader: `${SESSION_COOKIE_NAME}=${randomToken()}` },
+    authorizer: { target: 'authorizer', routeKey: HELLO_ROUTE, rawQueryString: '', cookieHeader: `${SESSION_COOKIE_NAME}=${randomToken()}` },
+    backchannelLogout: { routeKey: BACKCHANNEL_LOGOUT_ROUTE, rawQueryString: '', contentType: 'application/x-www-form-urlencoded' },
+    demo: {
+      routeKey: HELLO_ROUTE,
+      rawQueryString: '',
+      authorizerContext: { authenticated: true, sub: 'bench|user', name: 'Bench User', sessionExpiresAt: nowSeconds + DEFAULT_SESSION_IDLE_SECONDS },
+    },
   };
+}
+
+const logoutForm = (token: string): string => new URLSearchParams({ logout_token: token }).toString();
+
+/** `count` logout tokens signed now by the provider's stand-in, a request at a time. */
+async function logoutTokens(provider: ProviderService, count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  while (tokens.length < count) tokens.push(...(await provider.logoutTokens(Math.min(LOGOUT_TOKENS_PER_REQUEST, count - tokens.length))));
+  return tokens;
+}
+
+/** The invocation with a logout token of its own, signed just now: a cold start's first. */
+async function withLogoutToken(spec: InvocationSpec, provider: ProviderService): Promise<InvocationSpec> {
+  const [token] = await provider.logoutTokens(1);
+  if (token === undefined) throw new Error("the provider's stand-in signed no logout token");
+  return { ...spec, body: logoutForm(token) };
+}
+
+/**
+ * A warm run's invocations, each with its own logout token, signed just before the run by the
+ * provider's stand-in: signing is the provider's work, never in the function's time or CPU.
+ */
+async function withLogoutTokens(spec: InvocationSpec, provider: ProviderService, count: number): Promise<InvocationSpec> {
+  const bodiesFile = join(BENCH_BUILD_DIR, 'logout-tokens.txt');
+  await writeFile(bodiesFile, `${(await logoutTokens(provider, count)).map(logoutForm).join('\n')}\n`);
+  return { ...spec, bodiesFile };
 }
 
 /** What every timed phase works with. */
@@ -107,7 +168,8 @@ interface Context {
   /** Each function's environment, pointed at the stub. */
   readonly env: Record<string, string>;
   readonly stub: StubService;
-  readonly consumed: ConsumedSecrets;
+  /** The provider's stand-in: token endpoint, JWKS, and the signer of logout tokens. */
+  readonly provider: ProviderService;
 }
 
 const keyOf = (variant: Variant, name: FunctionName): string => `${variant}/${name}`;
@@ -119,13 +181,18 @@ function required<T>(map: ReadonlyMap<string, T>, key: string): T {
 }
 
 /** Cold starts of every bundle and of the empty module, interleaved round by round. */
-async function coldStarts({ probes, bundles, specs, env }: Context) {
+async function coldStarts({ probes, bundles, specs, env, provider }: Context) {
   progress(`cold starts: ${COLD_RUNS} rounds`);
+  // Each back-channel logout's first invocation gets a token signed just before its process starts.
+  const firstInvocation = (name: FunctionName): InvocationSpec | (() => Promise<InvocationSpec>) =>
+    name === 'backchannelLogout' ? () => withLogoutToken(specs[name], provider) : specs[name];
   const cold = await measureColdStarts(
     probes,
     [
       { key: 'empty', file: probes.emptyModule },
-      ...VARIANTS.flatMap((variant) => FUNCTION_NAMES.map((name) => ({ key: keyOf(variant, name), file: bundles[variant][name].file, firstInvocation: specs[name] }))),
+      ...VARIANTS.flatMap((variant) =>
+        FUNCTION_NAMES.map((name) => ({ key: keyOf(variant, name), file: bundles[variant][name].file, firstInvocation: firstInvocation(name) })),
+      ),
     ],
     env,
     COLD_RUNS,
@@ -135,8 +202,8 @@ async function coldStarts({ probes, bundles, specs, env }: Context) {
   for (const variant of VARIANTS) {
     for (const name of FUNCTION_NAMES) {
       const summary = summarizeColdStarts(required(cold, keyOf(variant, name)), empty);
-      if (summary.firstInvocationStatusCodes.some((code) => code !== EXPECTED_STATUS[name])) {
-        throw new Error(`${variant} ${name}: first invocations answered ${summary.firstInvocationStatusCodes.join(', ')}`);
+      if (summary.firstInvocationOutcomes.some((outcome) => outcome !== EXPECTED_OUTCOME[name])) {
+        throw new Error(`${variant} ${name}: first invocations answered ${summary.firstInvocationOutcomes.join(', ')}`);
       }
       summaries.set(keyOf(variant, name), summary);
     }
@@ -161,18 +228,18 @@ async function throughputs({ probes, bundles, specs, env, stub }: Context) {
     const targets: LoadTarget[] = [];
     for (const variant of VARIANTS) {
       const adapter = await services.start(probes.scripts['adapter-server'], {
-        args: FUNCTION_NAMES.map((name) => `${specs[name].routeKey}=${bundles[variant][name].file}`),
+        args: LOADED_FUNCTIONS.map((name) => `${specs[name].routeKey}=${bundles[variant][name].file}`),
         env,
         timeoutMs: SERVICE_TIMEOUT_MS,
       });
-      for (const name of FUNCTION_NAMES) {
+      for (const name of LOADED_FUNCTIONS) {
         const spec = specs[name];
         targets.push({
           key: keyOf(variant, name),
           url: `http://127.0.0.1:${adapter.port}${pathOf(spec)}`,
           method: methodOf(spec),
           ...(spec.cookieHeader === undefined ? {} : { headers: { cookie: spec.cookieHeader } }),
-          expectedStatus: EXPECTED_STATUS[name],
+          expectedStatus: Number(EXPECTED_OUTCOME[name]),
           cpuMeters: { server: adapter.cpuMicros, dynamoDbStub: stub.cpuMicros },
         });
       }
@@ -191,14 +258,15 @@ async function throughputs({ probes, bundles, specs, env, stub }: Context) {
   }
 }
 
-async function warmRuns({ probes, bundles, specs, env, stub }: Context) {
+async function warmRuns({ probes, bundles, specs, env, stub, provider }: Context) {
   const summaries = new Map<string, WarmSummary>();
   for (const variant of VARIANTS) {
     for (const name of FUNCTION_NAMES) {
+      const spec = name === 'backchannelLogout' ? await withLogoutTokens(specs[name], provider, WARM_UP_INVOCATIONS + WARM_INVOCATIONS) : specs[name];
       progress(`warm: ${variant} ${name}, ${WARM_INVOCATIONS} invocations`);
-      const warm = await measureWarm(probes, bundles[variant][name].file, specs[name], env, stub);
-      if (Object.keys(warm.statusCodes).some((code) => Number(code) !== EXPECTED_STATUS[name]) || warm.stubRejected > 0) {
-        throw new Error(`${variant} ${name}: unexpected responses ${JSON.stringify(warm.statusCodes)}, ${warm.stubRejected} rejected by the stub`);
+      const warm = await measureWarm(probes, bundles[variant][name].file, spec, env, stub);
+      if (Object.keys(warm.outcomes).some((outcome) => outcome !== EXPECTED_OUTCOME[name]) || warm.stubRejected > 0) {
+        throw new Error(`${variant} ${name}: unexpected outcomes ${JSON.stringify(warm.outcomes)}, ${warm.stubRejected} rejected by the stub`);
       }
       summaries.set(keyOf(variant, name), warm);
     }
@@ -215,56 +283,53 @@ async function warmRuns({ probes, bundles, specs, env, stub }: Context) {
  * signed ID token each time), verifies it against the cached JWKS and writes the sign-in and the
  * session in one transaction. Only the optimized bundle: the naive one runs the same code.
  */
-async function redemptionRun({ probes, bundles, specs, env, stub, consumed }: Context): Promise<RedemptionResult> {
+async function redemptionRun({ probes, bundles, specs, env, stub, provider }: Context): Promise<RedemptionResult> {
   progress(`warm: callback with redemption, ${WARM_INVOCATIONS} invocations`);
-  const provider = await startStubService(probes.scripts['provider-stub'], {
-    args: [ISSUER_URL, CLIENT_ID, CLIENT_SECRET, consumed.codeVerifier, consumed.nonce],
-    env: {},
-    timeoutMs: SERVICE_TIMEOUT_MS,
-  });
-  try {
-    const origin = `http://127.0.0.1:${provider.port}`;
-    const redeeming = {
-      ...env,
-      [SETTINGS.tokenEndpoint.envVar]: `${origin}${TOKEN_PATH}`,
-      [SETTINGS.jwksUri.envVar]: `${origin}${JWKS_PATH}`,
-      [CLIENT_SECRET_ENV]: CLIENT_SECRET,
-    };
-    await provider.request({ command: 'reset' });
-    const cpuBefore = await provider.cpuMicros();
-    const warm = await measureWarm(probes, bundles.optimized.callback.file, specs.callback, redeeming, stub);
-    const providerCpuMicros = (await provider.cpuMicros()) - cpuBefore;
-    const stats = await provider.request({ command: 'stats' });
-    const signedIn = warm.cookiesSet[SESSION_COOKIE_NAME] ?? 0;
-    if (Object.keys(warm.statusCodes).some((code) => Number(code) !== 303) || signedIn !== warm.invocations || warm.stubRejected + stats.rejected > 0) {
-      throw new Error(
-        `callback with redemption: answered ${JSON.stringify(warm.statusCodes)}, ${signedIn} session cookies set, ` +
-          `${warm.stubRejected} requests rejected by the DynamoDB stub, ${stats.rejected} by the provider's stand-in`,
-      );
-    }
-    const tokenRequests = stats.requests.token ?? 0;
-    return {
-      warm,
-      providerConnections: stats.connections,
-      tokenRequests,
-      jwksFetches: stats.requests.jwks ?? 0,
-      providerCpuMicrosPerTokenRequest: providerCpuMicros / tokenRequests,
-    };
-  } finally {
-    await provider.stop();
+  const redeeming = {
+    ...env,
+    [SETTINGS.tokenEndpoint.envVar]: `http://127.0.0.1:${provider.port}${TOKEN_PATH}`,
+    [CLIENT_SECRET_ENV]: CLIENT_SECRET,
+  };
+  await provider.request({ command: 'reset' });
+  const cpuBefore = await provider.cpuMicros();
+  const warm = await measureWarm(probes, bundles.optimized.callback.file, specs.callback, redeeming, stub);
+  const providerCpuMicros = (await provider.cpuMicros()) - cpuBefore;
+  const stats = await provider.request({ command: 'stats' });
+  const signedIn = warm.cookiesSet[SESSION_COOKIE_NAME] ?? 0;
+  if (Object.keys(warm.outcomes).some((outcome) => outcome !== EXPECTED_OUTCOME.callback) || signedIn !== warm.invocations || warm.stubRejected + stats.rejected > 0) {
+    throw new Error(
+      `callback with redemption: answered ${JSON.stringify(warm.outcomes)}, ${signedIn} session cookies set, ` +
+        `${warm.stubRejected} requests rejected by the DynamoDB stub, ${stats.rejected} by the provider's stand-in`,
+    );
   }
+  const tokenRequests = stats.requests.token ?? 0;
+  return {
+    warm,
+    providerConnections: stats.connections,
+    tokenRequests,
+    jwksFetches: stats.requests.jwks ?? 0,
+    providerCpuMicrosPerTokenRequest: providerCpuMicros / tokenRequests,
+  };
 }
 
-/** Every timed phase, one after another, against one DynamoDB stub process. */
+/** Every timed phase, one after another, against one DynamoDB stub process and one provider stand-in. */
 async function measureAll(probes: Probes, bundles: Bundles, specs: Record<FunctionName, InvocationSpec>, deployed: FunctionSettings) {
   const consumed: ConsumedSecrets = { codeVerifier: randomToken(), nonce: randomToken() };
+  const services = { env: {}, timeoutMs: SERVICE_TIMEOUT_MS };
   const stub = await startStubService(probes.scripts['dynamodb-stub'], {
-    args: [TABLE_NAME, SESSIONS_TABLE_NAME, consumed.codeVerifier, consumed.nonce],
-    env: {},
-    timeoutMs: SERVICE_TIMEOUT_MS,
+    ...services,
+    args: [TABLE_NAME, SESSIONS_TABLE_NAME, LOGOUT_TOKENS_TABLE_NAME, consumed.codeVerifier, consumed.nonce],
+  });
+  const provider = await startProviderService(probes.scripts['provider-stub'], {
+    ...services,
+    args: [ISSUER_URL, CLIENT_ID, CLIENT_SECRET, consumed.codeVerifier, consumed.nonce],
+  }).catch(async (error: unknown) => {
+    await stub.stop();
+    throw error;
   });
   try {
-    const context: Context = { probes, bundles, specs, env: functionEnvironment(`http://127.0.0.1:${stub.port}`, deployed), stub, consumed };
+    const env = functionEnvironment(`http://127.0.0.1:${stub.port}`, `http://127.0.0.1:${provider.port}`, deployed);
+    const context: Context = { probes, bundles, specs, env, stub, provider };
     return {
       cold: await coldStarts(context),
       throughput: await throughputs(context),
@@ -272,7 +337,7 @@ async function measureAll(probes: Probes, bundles: Bundles, specs: Record<Functi
       redemption: await redemptionRun(context),
     };
   } finally {
-    await stub.stop();
+    await Promise.all([stub.stop(), provider.stop()]);
   }
 }
 
@@ -281,15 +346,17 @@ function checkTargets(functions: readonly FunctionResult[], expressLogin: Throug
   for (const { variant, name, bundle, cold, warm, throughput } of functions) {
     if (variant !== 'optimized') continue;
     const budget = BUNDLE_BUDGET_BYTES[name];
+    // One kept-alive connection to DynamoDB throughout; none for a function that never calls it.
+    const connections = DYNAMODB_COMMANDS[name].length === 0 ? 0 : 1;
     checks.push(
       { label: `${name}: bundle size`, value: `${(bundle.bytes / 1024).toFixed(1)} KB`, target: `≤ ${budget / 1024} KB`, met: bundle.bytes <= budget },
       { label: `${name}: unneeded SDK parts`, value: bundle.unneeded.map((part) => part.label).join(', ') || 'none', target: 'none', met: bundle.unneeded.length === 0 },
       { label: `${name}: cold init over empty, p50`, value: `${cold.extraP50Ms.toFixed(1)} ms`, target: '≤ 60 ms', met: cold.extraP50Ms <= TARGETS.coldExtraP50Ms },
       { label: `${name}: warm p50`, value: `${warm.p50Ms.toFixed(2)} ms`, target: '≤ 2 ms', met: warm.p50Ms <= TARGETS.warmP50Ms },
       { label: `${name}: warm p99`, value: `${warm.p99Ms.toFixed(2)} ms`, target: '≤ 5 ms', met: warm.p99Ms <= TARGETS.warmP99Ms },
-      { label: `${name}: TCP connections, warm`, value: String(warm.tcpConnections), target: '1', met: warm.tcpConnections === 1 },
+      { label: `${name}: TCP connections, warm`, value: String(warm.tcpConnections), target: String(connections), met: warm.tcpConnections === connections },
     );
-    if (name === 'login') {
+    if (name === 'login' && throughput !== undefined) {
       checks.push({
         label: 'login: req/s through the adapter vs express-openid-connect',
         value: `${throughput.requestsPerSecond.toFixed(0)} vs ${expressLogin.requestsPerSecond.toFixed(0)}`,
@@ -347,7 +414,7 @@ async function main(): Promise<void> {
         bundle: bundles[variant][name].contents,
         cold: required(measured.cold.summaries, key),
         warm: required(measured.warm.summaries, key),
-        throughput: required(measured.throughput, key),
+        throughput: measured.throughput.get(key),
       };
     }),
   );

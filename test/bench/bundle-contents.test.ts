@@ -2,15 +2,17 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { BENCH_BUILD_DIR, FUNCTION_NAMES, buildBundles, buildProbes, type Bundles, type Probes } from '../../bench/build.js';
-import { BUNDLE_BUDGET_BYTES } from '../../bench/bundle-report.js';
+import { BUNDLE_BUDGET_BYTES, DYNAMODB_COMMANDS } from '../../bench/bundle-report.js';
 import { runProbe } from '../../bench/child.js';
+import type { InvocationSpec } from '../../bench/probes/messages.js';
 import { transactionIdForState } from '../../lambdas/core/authorization-request.js';
 import { BINDING_COOKIE_NAME } from '../../lambdas/core/binding.js';
 import { DEFAULT_SESSION_ABSOLUTE_SECONDS, DEFAULT_SESSION_IDLE_SECONDS } from '../../lambdas/core/config.js';
-import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../../lambdas/core/contract.js';
-import { SESSION_COOKIE_NAME, createSession } from '../../lambdas/core/session/session.js';
+import { AUTHORIZER_MODE_ENV, SESSION_TABLE_NAME_ENV, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../../lambdas/core/contract.js';
+import { randomToken } from '../../lambdas/core/encoding.js';
+import { SESSION_COOKIE_NAME, createSession, type NewSession } from '../../lambdas/core/session/session.js';
 import type { FunctionName } from '../../lib/bundling.js';
-import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
+import { LOCAL_AWS_ENV, createFlowTable } from '../../local/dynamodb-local.js';
 import { createTestTable, getItem, localClient, testEndpoint } from '../support/dynamodb.js';
 
 /**
@@ -49,7 +51,7 @@ function bundleEnv(tables: Record<string, string>): Record<string, string> {
   };
 }
 
-function invokeBundle(name: FunctionName, env: Record<string, string>, spec: object) {
+function invokeBundle(name: FunctionName, env: Record<string, string>, spec: InvocationSpec) {
   return runProbe('cold', probes.scripts.cold, { args: [bundles.optimized[name].file, JSON.stringify(spec)], env, timeoutMs: 30_000 });
 }
 
@@ -57,6 +59,18 @@ test.each(FUNCTION_NAMES)('the %s bundle holds no SDK part the function cannot u
   const { contents } = bundles.optimized[name];
   expect(contents.unneeded).toEqual([]);
   expect(contents.bytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES[name]);
+});
+
+test.each(FUNCTION_NAMES)('the %s bundle carries exactly the DynamoDB commands its function sends', (name) => {
+  const commands = DYNAMODB_COMMANDS[name];
+  // The client's constructor names DescribeEndpoints, so it comes with any client; no client, no commands.
+  const expected = commands.length === 0 ? [] : [...commands, 'DescribeEndpoints'].sort();
+  expect(bundles.optimized[name].contents.dynamoDbCommands).toEqual(expected);
+});
+
+test('the demo app bundle holds no AWS SDK code at all: it never calls AWS', () => {
+  const modules = bundles.optimized.demo.contents.contributors.map((contributor) => contributor.module);
+  expect(modules.filter((module) => /^@(aws-sdk|smithy)\//.test(module))).toEqual([]);
 });
 
 test('the check finds those parts where they are bundled: the naive build of the same code', () => {
@@ -68,7 +82,7 @@ test('the check finds those parts where they are bundled: the naive build of the
 test('the bundled functions complete a sign-in against DynamoDB Local, signing with credentials from the environment', async () => {
   const tableName = await createTestTable();
   const env = bundleEnv({ TABLE_NAME: tableName });
-  const invoke = (name: FunctionName, spec: object) => invokeBundle(name, env, spec);
+  const invoke = (name: FunctionName, spec: InvocationSpec) => invokeBundle(name, env, spec);
 
   const login = (await invoke('login', { routeKey: 'GET /login', rawQueryString: 'returnTo=%2Faccount' })).firstInvocation;
   expect(login?.statusCode).toBe(302);
@@ -91,12 +105,11 @@ test('the bundled functions complete a sign-in against DynamoDB Local, signing w
   }
 });
 
-test('the bundled session and logout functions read and end a session in DynamoDB Local', async () => {
-  const sessionsTable = await createTestTable();
-  const env = bundleEnv({ SESSION_TABLE_NAME: sessionsTable });
+/** An active session in the sessions table, as the callback writes one; its secret is the cookie's value. */
+async function putActiveSession(sessionsTable: string, sid: string): Promise<NewSession> {
   const lifetimes = { sessionIdleSeconds: DEFAULT_SESSION_IDLE_SECONDS, sessionAbsoluteSeconds: DEFAULT_SESSION_ABSOLUTE_SECONDS };
-  const sid = 'provider-session';
-  const { secret, record } = createSession({ sub: 'bundle|user', sid, claims: { name: 'Bundle User' } }, lifetimes, Date.now());
+  const session = createSession({ sub: 'bundle|user', sid, claims: { name: 'Bundle User' } }, lifetimes, Date.now());
+  const { record } = session;
   const client = localClient(testEndpoint());
   try {
     await client.send(
@@ -114,6 +127,19 @@ test('the bundled session and logout functions read and end a session in DynamoD
         },
       }),
     );
+  } finally {
+    client.destroy();
+  }
+  return session;
+}
+
+test('the bundled session and logout functions read and end a session in DynamoDB Local', async () => {
+  const sessionsTable = await createTestTable();
+  const env = bundleEnv({ SESSION_TABLE_NAME: sessionsTable });
+  const sid = 'provider-session';
+  const { secret, record } = await putActiveSession(sessionsTable, sid);
+  const client = localClient(testEndpoint());
+  try {
     const cookieHeader = `${SESSION_COOKIE_NAME}=${secret}`;
 
     const me = (await invokeBundle('session', env, { routeKey: 'GET /me', rawQueryString: '', cookieHeader })).firstInvocation;
@@ -126,4 +152,18 @@ test('the bundled session and logout functions read and end a session in DynamoD
   } finally {
     client.destroy();
   }
+});
+
+test('the bundled authorizer lets an active session through and refuses an unknown one, reading DynamoDB Local', async () => {
+  // The authorizer reads by key only, so the sessions table's indexes are not needed here.
+  const sessionsTable = `sessions-${randomToken()}`;
+  await createFlowTable(testEndpoint(), sessionsTable);
+  const env = bundleEnv({ [SESSION_TABLE_NAME_ENV]: sessionsTable, [AUTHORIZER_MODE_ENV]: 'require' });
+  const { secret } = await putActiveSession(sessionsTable, 'provider-session');
+  const authorize = async (cookieValue: string) =>
+    (await invokeBundle('authorizer', env, { target: 'authorizer', routeKey: 'GET /hello', rawQueryString: '', cookieHeader: `${SESSION_COOKIE_NAME}=${cookieValue}` }))
+      .firstInvocation?.outcome;
+
+  expect(await authorize(secret)).toBe('authorized');
+  expect(await authorize(randomToken())).toBe('refused');
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, CfnOutput, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { LoginFlowFunction } from '../../lib/login-flow-function.js';
@@ -88,6 +89,21 @@ export class CheckedApp {
         .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
         .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ path: construct.node.path, id, reason }))),
     );
+  }
+
+  /**
+   * Each acknowledgement of a rule as where it applies: the route key when made on an API route
+   * (so one on a whole API, which would hide every route's finding, shows as its path).
+   */
+  acknowledgedRoutes(rule: string): string[] {
+    const constructs = new Map(this.app.node.findAll().map((construct) => [construct.node.path, construct]));
+    return this.acknowledgements()
+      .filter(({ id }) => id === rule || id.endsWith(`::${rule}`))
+      .map(({ path }) => {
+        const resource = constructs.get(path)?.node.defaultChild;
+        return resource instanceof CfnRoute ? resource.routeKey : path;
+      })
+      .sort();
   }
 
   remove(): void {

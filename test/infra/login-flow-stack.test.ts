@@ -336,15 +336,17 @@ describe('cdk-nag AwsSolutions', () => {
     expect(synthesized.validationReport().pluginReports).toEqual([]);
   });
 
-  test('APIG4 is acknowledged route by route, on the public sign-in routes and the demo page only (never on the API), each with its reason', () => {
+  test('APIG4 is acknowledged route by route, on the public sign-in routes and the demo page only (never on the API)', () => {
+    expect(synthesized.acknowledgedRoutes('AwsSolutions-APIG4')).toEqual([...PUBLIC_ROUTES, 'GET /hello/page'].sort());
+  });
+
+  test('every acknowledgement is of an AwsSolutions rule and states its reason', () => {
     const acknowledgements = synthesized.acknowledgements();
-    const routePath = (routeKey: string) => `${STACK_ID}/sign-in/api/http-api/${routeKey.replace(' ', '--')}`;
-    expect(acknowledgements.map(({ path, id }) => ({ path, id })).sort((a, b) => a.path.localeCompare(b.path))).toEqual(
-      [...PUBLIC_ROUTES, 'GET /hello/page']
-        .map((routeKey) => ({ path: routePath(routeKey), id: expect.stringMatching(/(^|::)AwsSolutions-APIG4$/) }))
-        .sort((a, b) => a.path.localeCompare(b.path)),
-    );
-    for (const { reason } of acknowledgements) expect(reason.trim().length).toBeGreaterThanOrEqual(40);
+    expect(acknowledgements).toHaveLength(PUBLIC_ROUTES.length + 1);
+    for (const { id, reason } of acknowledgements) {
+      expect(id).toMatch(/(^|::)AwsSolutions-APIG4$/);
+      expect(reason.trim().length).toBeGreaterThanOrEqual(40);
+    }
   });
 });
 

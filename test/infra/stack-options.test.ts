@@ -33,6 +33,7 @@ describe('context settings, validated at synth time', () => {
   test('only the required settings: every option takes its default', () => {
     expect(optionsFor(REQUIRED_CONTEXT)).toEqual<LoginFlowStackOptions>({
       settings: DEFAULT_FLOW_SETTINGS,
+      rawSettings: REQUIRED_CONTEXT,
       baseUrl: undefined,
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
@@ -54,6 +55,8 @@ describe('context settings, validated at synth time', () => {
   test('values typed in cdk.json (numbers, booleans) are read like strings from -c', () => {
     const options = optionsFor({ ...REQUIRED_CONTEXT, stateTtlSeconds: 300, retainData: false, throttleRateLimit: 7 });
     expect(options.settings.stateTtlSeconds).toBe(300);
+    // The construct is handed the settings as given, trimmed, and validates them again itself.
+    expect(options.rawSettings).toEqual({ ...REQUIRED_CONTEXT, stateTtlSeconds: '300' });
     expect(options.retainData).toBe(false);
     expect(options.throttleRateLimit).toBe(7);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { FUNCTION_ENTRIES, type FunctionName } from '../../lib/bundling.js';
+import type { FunctionName } from '../../lib/bundling.js';
 import type { LoginFlowFunction } from '../../lib/login-flow-function.js';
 import { LoginFlowStack } from '../../lib/login-flow-stack.js';
 import { readStackOptions } from '../../lib/stack-options.js';
@@ -35,18 +35,36 @@ test('each local bundle is byte for byte the asset cdk synth builds for its Lamb
   const local = await buildLocal(localOut);
 
   // A record over every function name, so a function added to the build cannot be left out of this comparison.
+  const { functions } = stack.signIn;
+  if (functions.backchannelLogout === undefined) throw new Error('the stack has back-channel logout');
   const deployedFunctions: Record<FunctionName, LoginFlowFunction> = {
-    login: stack.loginFunction,
-    callback: stack.callbackFunction,
-    session: stack.sessionFunction,
-    logout: stack.logoutFunction,
+    login: functions.login,
+    callback: functions.callback,
+    session: functions.session,
+    logout: functions.logout,
+    authorizer: functions.authorizer,
+    backchannelLogout: functions.backchannelLogout,
+    demo: stack.demoFunction,
   };
-  const names = Object.keys(FUNCTION_ENTRIES) as FunctionName[];
+  const compared: [label: string, fn: LoginFlowFunction, build: FunctionName][] = [
+    ...(Object.entries(deployedFunctions) as [FunctionName, LoginFlowFunction][]).map(([name, fn]): [string, LoginFlowFunction, FunctionName] => [name, fn, name]),
+    // The page authorizer is the authorizer's build, run in another mode.
+    ['pageAuthorizer', functions.pageAuthorizer, 'authorizer'],
+  ];
   const identical = await Promise.all(
-    names.map(async (name) => {
-      const [deployed, served] = await Promise.all([readFile(assetBundle(stack, deployedFunctions[name])), readFile(local.bundles[name])]);
-      return [name, served.equals(deployed)] as const;
+    compared.map(async ([label, fn, name]) => {
+      const [built, served] = await Promise.all([readFile(assetBundle(stack, fn)), readFile(local.bundles[name])]);
+      return [label, served.equals(built)] as const;
     }),
   );
-  expect(Object.fromEntries(identical)).toEqual({ callback: true, login: true, logout: true, session: true });
+  expect(Object.fromEntries(identical)).toEqual({
+    authorizer: true,
+    backchannelLogout: true,
+    callback: true,
+    demo: true,
+    login: true,
+    logout: true,
+    pageAuthorizer: true,
+    session: true,
+  });
 }, SYNTH_TIMEOUT_MS);

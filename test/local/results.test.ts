@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
-import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
+import { startLocalStack, stateFileFor, type LocalStack } from '../../local/local-stack.js';
 import { codePrefix, runResults, type TransactionRecord } from '../../local/results.js';
 import { signInAtProvider } from '../support/provider-sign-in.js';
 import { stackClient } from './support.js';
@@ -19,6 +19,7 @@ const CODE = 'SplxlOBeZQQYbYS6WxSbIA-issued-by-the-provider';
 let stack: LocalStack;
 let stateDir: string;
 let stateFile: string;
+let stateDirectory: string;
 let issuedCode: string;
 
 interface Run {
@@ -31,7 +32,7 @@ async function results(...argv: string[]): Promise<Run> {
   let out = '';
   let err = '';
   const exitCode = await runResults(argv, {
-    stateFile,
+    stateDirectory,
     nowMs: Date.now(),
     write: (text) => (out += `${text}\n`),
     writeError: (text) => (err += `${text}\n`),
@@ -60,8 +61,9 @@ async function signIn(loginQuery: string, user: string): Promise<string> {
 
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'results-test-'));
-  stateFile = join(stateDir, 'local-stack.json');
-  stack = await startLocalStack({ stateFile });
+  stateDirectory = join(stateDir, 'stacks');
+  stack = await startLocalStack({ stateDirectory });
+  stateFile = stateFileFor(stateDirectory, stack.port);
   issuedCode = await signIn('?returnTo=%2Faccount%3Ftab%3Dkeys', 'alice');
   // A code the provider never issued: consumed, then refused at the token endpoint.
   await loginAndReturn('', { code: CODE }, 502);
@@ -133,6 +135,7 @@ test('with the stack stopped, or a state file left by a dead process, it says no
   expect(stopped.err).toContain('No local stack is running: start one with `npm start`');
 
   const deadPid = 2 ** 22 + 1;
-  await writeFile(stateFile, JSON.stringify({ pid: deadPid, baseUrl: 'http://localhost:1', dynamoDbEndpoint: 'http://127.0.0.1:1', tableName: 't' }));
+  await mkdir(stateDirectory, { recursive: true });
+  await writeFile(stateFile, JSON.stringify({ pid: deadPid, port: stack.port, baseUrl: 'http://localhost:1', dynamoDbEndpoint: 'http://127.0.0.1:1', tableName: 't' }));
   expect((await results()).exitCode).toBe(1);
 });
