@@ -237,6 +237,41 @@ test('signing out ends the session here and at the provider, and lands on /signe
   await context.close();
 });
 
+test('the demo app: a signed-out browser is refused or sent to sign in; ending the session at the provider ends it here', async () => {
+  const context = await newBrowserContext();
+  const page = await context.newPage();
+  // No cookie at all: API Gateway's 401, before any function runs.
+  const refused = await page.request.get(`${stack.baseUrl}/hello`);
+  expect(refused.status()).toBe(401);
+  expect(await refused.json()).toEqual({ message: 'Unauthorized' });
+
+  // The page sends the browser to sign in, and the sign-in brings it back.
+  await page.goto(`${stack.baseUrl}/hello/page`);
+  await page.waitForSelector('input[name=login]');
+  await signInAtProvider(page, 'erin');
+  await approveConsent(page);
+  await page.waitForURL(`${stack.baseUrl}/hello/page`);
+  expect(await page.textContent('h1')).toBe('Hello, erin');
+  await rememberBindingSecret(context);
+  const greeting = await page.request.get(`${stack.baseUrl}/hello`);
+  expect(greeting.status()).toBe(200);
+  expect(await greeting.json()).toEqual({ message: 'Hello, erin!', sub: 'erin', name: 'erin' });
+
+  // Signed out at the provider alone (as after a password change or an admin's revocation):
+  // its back-channel logout ends the session here, with nothing done in this app.
+  await page.goto(`${stack.issuer}oidc/logout`);
+  await page.click('button:has-text("Sign out")');
+  await page.waitForURL((url) => url.href.startsWith(stack.issuer) && !url.pathname.endsWith('/oidc/logout'));
+  let status = 0;
+  for (let attempt = 0; attempt < 50 && status !== 403; attempt += 1) {
+    status = (await page.request.get(`${stack.baseUrl}/hello`)).status();
+    if (status !== 403) await page.waitForTimeout(100);
+  }
+  expect(status).toBe(403);
+  expect((await me(page)).status).toBe(401);
+  await context.close();
+});
+
 test('no function log line carries a code, state, binding or session secret', () => {
   expect(functionLogs.length).toBeGreaterThan(0);
   expect(secrets.size).toBeGreaterThanOrEqual(11);
