@@ -14,6 +14,7 @@ import { OidcLogin, type OidcLoginProps, type OidcLoginSettings } from '../../li
 import { REQUIRED_SETTINGS } from '../support/settings.js';
 import {
   CheckedApp,
+  SKIP_BUNDLING,
   allStatements,
   getAtt,
   neededStatements,
@@ -314,7 +315,7 @@ describe('props, validated at construction', () => {
 
   /** The construct in a stack of its own, so each case starts clean. */
   function constructionError(props: (stack: Stack) => Partial<OidcLoginProps>): string {
-    const stack = new Stack(new App({ outdir }), 'UserStack');
+    const stack = new Stack(new App({ outdir, context: SKIP_BUNDLING }), 'UserStack');
     try {
       new OidcLogin(stack, 'login', { settings: SETTINGS, ...props(stack) });
     } catch (error) {

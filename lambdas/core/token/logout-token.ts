@@ -63,7 +63,6 @@ export async function verifyLogoutToken(token: string, keys: JWTVerifyGetKey, ex
   if (typeof payload.iat !== 'number' || payload.iat > expected.nowSeconds + CLOCK_LEEWAY_SECONDS) throw new LogoutTokenError('iat');
   const events = payload.events;
   const event = typeof events === 'object' && events !== null && !Array.isArray(events) ? (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT] : undefined;
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new LogoutTokenError('events');
   if (payload.nonce !== undefined) throw new LogoutTokenError('nonce');
   const sid = optionalIdentifier(payload.sid);
   const sub = optionalIdentifier(payload.sub);
