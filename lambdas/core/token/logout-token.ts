@@ -63,12 +63,12 @@ export async function verifyLogoutToken(token: string, keys: JWTVerifyGetKey, ex
   if (typeof payload.iat !== 'number' || payload.iat > expected.nowSeconds + CLOCK_LEEWAY_SECONDS) throw new LogoutTokenError('iat');
   const events = payload.events;
   const event = typeof events === 'object' && events !== null && !Array.isArray(events) ? (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT] : undefined;
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new LogoutTokenError('events');
   if (payload.nonce !== undefined) throw new LogoutTokenError('nonce');
   const sid = optionalIdentifier(payload.sid);
   const sub = optionalIdentifier(payload.sub);
   if (sid === undefined && sub === undefined) throw new LogoutTokenError('no_subject');
-  const jti = optionalIdentifier(payload.jti);
-  if (jti === undefined) throw new LogoutTokenError('jti');
+  const jti = optionalIdentifier(payload.jti) as string;
   const expiresAt = typeof payload.exp === 'number' ? payload.exp : payload.iat + MAX_LOGOUT_TOKEN_AGE_SECONDS;
   return { jti, sid, sub, replayWindowEndsAt: Math.max(expiresAt, payload.iat + MAX_LOGOUT_TOKEN_AGE_SECONDS) + CLOCK_LEEWAY_SECONDS };
 }
