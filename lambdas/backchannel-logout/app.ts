@@ -7,7 +7,6 @@ import { QueryError, parseQuery } from '../core/query.js';
 import { LogoutTokenError, verifyLogoutToken } from '../core/token/logout-token.js';
 import type { BackchannelDependencies } from '../shared/dependencies.js';
 import { runRequest, type RequestResult } from '../shared/request-runner.js';
-import { StoreUnavailableError } from '../shared/store.js';
 
 export const BACKCHANNEL_LOGOUT_ROUTE = 'POST /backchannel-logout';
 
@@ -83,7 +82,7 @@ export function createBackchannelLogoutHandler(deps: BackchannelHandlerDependenc
       };
     } catch (error) {
       // The sessions may still be there: forget the token, so the provider's retry is not refused as a replay.
-      if (error instanceof StoreUnavailableError) await deps.store.forgetLogoutToken(tokenId).catch(() => undefined);
+      await deps.store.forgetLogoutToken(tokenId).catch(() => undefined);
       throw error;
     }
   };

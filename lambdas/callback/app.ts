@@ -12,6 +12,7 @@ import { isRandomToken } from '../core/encoding.js';
 import { redirect, type HttpResponse } from '../core/http.js';
 import { Metric } from '../core/metrics.js';
 import { pageResponse } from '../core/pages.js';
+import { landingUrl, sanitizeReturnTo } from '../core/return-to.js';
 import { createSession, sessionCookie } from '../core/session/session.js';
 import { SignInFailure } from '../core/token/sign-in-failure.js';
 import { runRequest, type RequestResult } from '../shared/request-runner.js';
@@ -162,7 +163,9 @@ export function createCallbackHandler(deps: CallbackDependencies): (event: APIGa
       };
     }
     // 303 so the code leaves the address bar and history (RFC 9700 §4.2.4).
-    const landing = result.returnTo === undefined ? signedInUrl : new URL(result.returnTo, config.baseUrl).toString();
+    // Sanitized again: the record came from the table, and anyone who can write the table could have put anything there.
+    const returnTo = sanitizeReturnTo(result.returnTo, config.baseUrl);
+    const landing = (returnTo === undefined ? undefined : landingUrl(returnTo, config.baseUrl)) ?? signedInUrl;
     return signIn(response.transactionId, response.code, result, landing);
   };
 

@@ -150,7 +150,7 @@ describe('verifyLogoutToken: refused tokens', () => {
 
   test(`an iat older than ${MAX_LOGOUT_TOKEN_AGE_SECONDS} s plus the leeway`, async () => {
     // No exp, so only the token's age can refuse it.
-    expect(await refusal(await sign(claims({ iat: NOW - MAX_LOGOUT_TOKEN_AGE_SECONDS - CLOCK_LEEWAY_SECONDS - 1, exp: undefined })))).toBe('expired');
+    expect(await refusal(await sign(claims({ iat: NOW - MAX_LOGOUT_TOKEN_AGE_SECONDS - CLOCK_LEEWAY_SECONDS - 1, exp: undefined })))).toBe('iat');
   });
 
   test('no events claim', async () => {
@@ -171,6 +171,16 @@ describe('verifyLogoutToken: refused tokens', () => {
 
   test('neither sid nor sub', async () => {
     expect(await refusal(await sign(claims({ sid: undefined, sub: undefined })))).toBe('no_subject');
+  });
+
+  test.each<[string, JWTPayload]>([
+    ['a sid that is not a string', { sid: 123 }],
+    ['an empty sid', { sid: '' }],
+    ['a sid longer than 255 characters', { sid: 's'.repeat(256) }],
+    // As a provider would send it: JWTPayload's types do not allow a numeric sub.
+    ['a sub that is not a string', JSON.parse('{"sub":42,"sid":"s1"}') as JWTPayload],
+  ])('%s is refused, never taken as absent (which would widen the logout to every session of the sub)', async (_name, overrides) => {
+    expect(await refusal(await sign(claims(overrides)))).toBe('claims');
   });
 
   test('no jti', async () => {

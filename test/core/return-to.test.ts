@@ -1,5 +1,5 @@
 import { parseLoginQuery } from '../../lambdas/core/authorization-request.js';
-import { MAX_RETURN_TO_LENGTH, sanitizeReturnTo } from '../../lambdas/core/return-to.js';
+import { landingUrl, MAX_RETURN_TO_LENGTH, sanitizeReturnTo } from '../../lambdas/core/return-to.js';
 import { testConfig, TEST_BASE_URL } from '../support/flow.js';
 import { OPEN_REDIRECT_COUNT, decodedOnce, loadOpenRedirects } from '../support/open-redirects.js';
 
@@ -91,5 +91,35 @@ describe('sanitizeReturnTo', () => {
     ['a NUL byte', '/a%00b'],
   ])('drops %s', (_label, candidate) => {
     expect(sanitizeReturnTo(candidate, TEST_BASE_URL)).toBeUndefined();
+  });
+});
+
+describe('returnTo edge cases', () => {
+  test('a value whose decoding has not settled within the round limit is refused (// appears only after the fifth decoding)', () => {
+    expect(sanitizeReturnTo('/%252525252F%252525252Fevil.com', TEST_BASE_URL)).toBeUndefined();
+    expect(sanitizeReturnTo('/%25252525252Fx', TEST_BASE_URL)).toBeUndefined();
+    // Settling within the limit is fine when nothing dangerous appears on the way.
+    expect(sanitizeReturnTo('/report%252Fq1', TEST_BASE_URL)).toBe('/report%252Fq1');
+  });
+
+  test.each(['/login', '/login?prompt=none', '/callback?state=abc&code=x', '/logout', '/signed-out', '/backchannel-logout', '/LOGIN', '/logout/', '/%6Cogin', '/callback#x'])(
+    'the flow\'s own route %s is never a landing place',
+    (value) => {
+      expect(sanitizeReturnTo(value, TEST_BASE_URL)).toBeUndefined();
+    },
+  );
+
+  test.each(['/signed-in', '/hello/page', '/login-help', '/callbacks/list', '/account/logout-history'])('an app page that merely resembles a flow route is kept: %s', (value) => {
+    expect(sanitizeReturnTo(value, TEST_BASE_URL)).toBe(value);
+  });
+});
+
+describe('landingUrl: the origin check applied again at the callback', () => {
+  test.each(['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)'])('%s does not stay on the origin', (value) => {
+    expect(landingUrl(value, TEST_BASE_URL)).toBeUndefined();
+  });
+
+  test('a same-origin path resolves against the base URL', () => {
+    expect(landingUrl('/dashboard?tab=2', TEST_BASE_URL)).toBe(`${TEST_BASE_URL}/dashboard?tab=2`);
   });
 });

@@ -110,18 +110,21 @@ interface Synthesized {
 
 const synthesized = {} as Record<Configuration, Synthesized>;
 let withUnguardedRoute: UserApp;
+/** Every app made, so a synth that throws still has its folder removed. */
+const made: UserApp[] = [];
 
 beforeAll(() => {
+  withUnguardedRoute = new UserApp(CONFIGURATIONS['your client secret'], { unguardedRoute: true });
+  made.push(withUnguardedRoute);
   for (const name of CONFIGURATION_NAMES) {
     const app = new UserApp(CONFIGURATIONS[name]);
+    made.push(app);
     synthesized[name] = { app, template: app.synthStack(app.stack) };
   }
-  withUnguardedRoute = new UserApp(CONFIGURATIONS['your client secret'], { unguardedRoute: true });
 });
 
 afterAll(() => {
-  for (const name of CONFIGURATION_NAMES) synthesized[name]?.app.remove();
-  withUnguardedRoute?.remove();
+  for (const app of made) app.remove();
 });
 
 const full = (): Synthesized => synthesized['your client secret'];

@@ -41,11 +41,14 @@ interface Synthesized extends GrantTargets {
 }
 
 const synthesized = {} as Record<Configuration, Synthesized>;
+/** Every app made, so a synth that throws still has its folder removed. */
+const made: LoginFlowApp[] = [];
 
 beforeAll(() => {
   for (const name of CONFIGURATION_NAMES) {
     // Permissions and settings do not depend on the bundles, so esbuild is skipped here.
     const app = new LoginFlowApp(CONFIGURATIONS[name], { bundle: false });
+    made.push(app);
     const template = app.synth();
     const { signIn } = app.stack;
     synthesized[name] = {
@@ -61,7 +64,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const name of CONFIGURATION_NAMES) synthesized[name]?.app.remove();
+  for (const app of made) app.remove();
 });
 
 function environmentOf(s: Synthesized, fn: DeployedFunction): Record<string, unknown> {

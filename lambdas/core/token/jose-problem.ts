@@ -5,7 +5,8 @@ export type JwtProblem = 'iss' | 'aud' | 'not_yet_valid' | 'iat' | 'claims' | 'e
 
 /** jose's typed errors, mapped to a label; anything unexpected is a malformed token, never a 500. */
 export function joseProblem(error: unknown): JwtProblem {
-  if (error instanceof errors.JWTExpired) return 'expired';
+  // maxTokenAge reports a token issued too long ago as expired, naming `iat`.
+  if (error instanceof errors.JWTExpired) return error.claim === 'iat' ? 'iat' : 'expired';
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
       case 'iss':

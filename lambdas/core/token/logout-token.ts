@@ -35,8 +35,11 @@ export interface VerifiedLogoutToken {
   readonly replayWindowEndsAt: number;
 }
 
+/** Absent is fine; present but not a sensible identifier is a bad token, never quietly dropped (a dropped `sid` would widen the logout to every session of the `sub`). */
 function optionalIdentifier(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' && value.length <= 255 ? value : undefined;
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && value !== '' && value.length <= 255) return value;
+  throw new LogoutTokenError('claims');
 }
 
 /**
@@ -60,7 +63,8 @@ export async function verifyLogoutToken(token: string, keys: JWTVerifyGetKey, ex
   } catch (error) {
     throw new LogoutTokenError(joseProblem(error));
   }
-  if (typeof payload.iat !== 'number' || payload.iat > expected.nowSeconds + CLOCK_LEEWAY_SECONDS) throw new LogoutTokenError('iat');
+  // jose has checked `iat` against maxTokenAge (and the future, with the leeway); this narrows its type.
+  if (typeof payload.iat !== 'number') throw new LogoutTokenError('iat');
   const events = payload.events;
   const event = typeof events === 'object' && events !== null && !Array.isArray(events) ? (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT] : undefined;
   if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new LogoutTokenError('events');
@@ -68,7 +72,8 @@ export async function verifyLogoutToken(token: string, keys: JWTVerifyGetKey, ex
   const sid = optionalIdentifier(payload.sid);
   const sub = optionalIdentifier(payload.sub);
   if (sid === undefined && sub === undefined) throw new LogoutTokenError('no_subject');
-  const jti = optionalIdentifier(payload.jti) as string;
+  const jti = optionalIdentifier(payload.jti);
+  if (jti === undefined) throw new LogoutTokenError('jti');
   const expiresAt = typeof payload.exp === 'number' ? payload.exp : payload.iat + MAX_LOGOUT_TOKEN_AGE_SECONDS;
   return { jti, sid, sub, replayWindowEndsAt: Math.max(expiresAt, payload.iat + MAX_LOGOUT_TOKEN_AGE_SECONDS) + CLOCK_LEEWAY_SECONDS };
 }
