@@ -130,7 +130,7 @@ export class OidcLogin extends Construct {
     super(scope, id);
     // Validated first: a mistake names the prop before anything is made.
     this.settings = parseFlowSettings(rawSettingsOf(props.settings), propLabel);
-    const baseUrlProp = props.baseUrl === undefined ? undefined : parseBaseUrl(props.baseUrl, propLabel(SETTINGS.baseUrl));
+    const baseUrlProp = props.baseUrl === undefined ? undefined : parseBaseUrl(props.baseUrl, 'OidcLogin baseUrl');
     const secretSources = [this.settings.clientSecretArn !== undefined, props.clientSecret !== undefined, props.createClientSecret === true];
     if (secretSources.filter(Boolean).length > 1) {
       throw new ConfigError('OidcLogin takes one client secret: settings.clientSecretArn, clientSecret or createClientSecret');
@@ -139,7 +139,7 @@ export class OidcLogin extends Construct {
     if (signsIn && !this.settings.scope.split(' ').includes('openid')) {
       throw new ConfigError(`${propLabel(SETTINGS.scope)} must include openid when a client secret is configured: signing in needs an ID token`);
     }
-    const cacheSeconds = (props.authorizerCacheTtl ?? Duration.seconds(0)).toSeconds();
+    const cacheSeconds = (props.authorizerCacheTtl ?? Duration.seconds(0)).toSeconds({ integral: false });
     if (!Number.isInteger(cacheSeconds) || cacheSeconds < 0 || cacheSeconds > MAX_AUTHORIZER_CACHE_SECONDS) {
       throw new ConfigError(`OidcLogin authorizerCacheTtl must be whole seconds from 0 to ${MAX_AUTHORIZER_CACHE_SECONDS}`);
     }

@@ -8,6 +8,38 @@ export const TABLE_TTL_ATTRIBUTE = 'expiresAt';
 export const TABLE_NAME_ENV = 'TABLE_NAME';
 /** The sessions table: same key and TTL attribute names as the transactions table. */
 export const SESSION_TABLE_NAME_ENV = 'SESSION_TABLE_NAME';
+/**
+ * Every attribute each function's DynamoDB requests name (write, compare or read back), per table.
+ * The store builds its expressions from nothing else, and the stack's IAM policies allow exactly
+ * these (`dynamodb:Attributes`), so a function cannot touch an attribute its code never names.
+ */
+export const TRANSACTION_ATTRIBUTES = {
+  /** The login's PutItem. */
+  loginWrites: ['id', 'status', 'codeVerifier', 'nonce', 'bindingHash', 'returnTo', 'organization', 'createdAt', 'expiresAt'],
+  /** The callback's UpdateItems: consuming the state, then recording the sign-in or its failure. */
+  callbackWrites: [
+    'id', 'status', 'expiresAt', 'bindingHash', 'completedAt', 'issuer', 'code', 'error', 'errorDescription',
+    'sub', 'claims', 'scope', 'signedInAt', 'codeVerifier', 'nonce', 'failureReason', 'failedAt',
+  ],
+  /** The callback's GetItems: after the consuming write, what redeeming needs; after a refused one, what labels it. */
+  callbackReads: ['id', 'returnTo', 'codeVerifier', 'nonce', 'organization', 'status', 'expiresAt', 'bindingHash', 'code'],
+} as const;
+
+export const SESSION_ATTRIBUTES = {
+  /** The callback's PutItem of a new session. */
+  create: ['id', 'sub', 'sid', 'claims', 'createdAt', 'lastSeenAt', 'absoluteExpiresAt', 'expiresAt'],
+  /** The session function's and the authorizers' GetItem. */
+  read: ['id', 'sub', 'sid', 'claims', 'lastSeenAt', 'absoluteExpiresAt'],
+  /** The session function's UpdateItem moving the idle deadline. */
+  touch: ['id', 'lastSeenAt', 'expiresAt'],
+  /** The logout function's GetItem (the provider session to end) and DeleteItem. */
+  end: ['id', 'sid'],
+  /** Back-channel logout's Query on the indexes and DeleteItem. */
+  findAndEnd: ['id', 'sid', 'sub'],
+} as const;
+
+export const LOGOUT_TOKEN_ATTRIBUTES = ['id', 'expiresAt'] as const;
+
 /** Indexes of the sessions table, so a back-channel logout finds a user's sessions without a scan. */
 export const SESSION_SID_INDEX = 'by-sid';
 export const SESSION_SUB_INDEX = 'by-sub';

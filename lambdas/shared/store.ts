@@ -196,7 +196,7 @@ export function createCallbackStore(client: DynamoDBClient, tableName: string, s
         }
       }
       try {
-        const result = await client.send(
+        await client.send(
           new UpdateItemCommand({
             TableName: tableName,
             Key: { [TABLE_PARTITION_KEY]: { S: request.transactionId } },
@@ -206,24 +206,26 @@ export function createCallbackStore(client: DynamoDBClient, tableName: string, s
             UpdateExpression: `SET ${assignments.join(', ')}`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            // Nothing back: the function's role may not ask for whole items (see readProjected).
+            ReturnValues: 'NONE',
           }),
         );
-        const consumed = result.Attributes;
-        return {
-          consumed: true,
-          returnTo: consumed?.returnTo?.S,
-          codeVerifier: consumed?.codeVerifier?.S,
-          nonce: consumed?.nonce?.S,
-          organization: consumed?.organization?.S,
-        };
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) {
-          return { consumed: false, stored: readStoredState(error.Item) };
+          // Only to label the refusal: the write above has already decided.
+          return { consumed: false, stored: readStoredState(await readProjected(client, tableName, request.transactionId, REFUSAL_READ)) };
         }
         throw storeFault(error);
       }
+      // Read after the consuming write, so nothing races it: these were written at /login and never change.
+      const consumed = await readProjected(client, tableName, request.transactionId, CONSUMED_READ);
+      return {
+        consumed: true,
+        returnTo: consumed?.returnTo?.S,
+        codeVerifier: consumed?.codeVerifier?.S,
+        nonce: consumed?.nonce?.S,
+        organization: consumed?.organization?.S,
+      };
     },
 
     async completeSignIn(record) {
@@ -310,6 +312,35 @@ export function createCallbackStore(client: DynamoDBClient, tableName: string, s
   };
 }
 
+const CONSUMED_READ = ['returnTo', 'codeVerifier', 'nonce', 'organization'] as const;
+const REFUSAL_READ = ['status', TABLE_TTL_ATTRIBUTE, 'bindingHash', 'code'] as const;
+
+/**
+ * One item's named attributes, consistently read. The roles may read only the attributes their
+ * code names (IAM `dynamodb:Attributes` with `dynamodb:Select` SPECIFIC_ATTRIBUTES), never whole items.
+ */
+async function readProjected(
+  client: DynamoDBClient,
+  tableName: string,
+  id: string,
+  attributes: readonly string[],
+): Promise<Record<string, AttributeValue> | undefined> {
+  try {
+    const result = await client.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: keyOf(id),
+        ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(attributes.map((name, index) => [`#a${index}`, name])),
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item;
+  } catch (error) {
+    throw storeFault(error);
+  }
+}
+
 export function createTransactionStore(client: DynamoDBClient, tableName: string, sessionsTableName?: string): TransactionStore {
   return { ...createPendingStore(client, tableName), ...createCallbackStore(client, tableName, sessionsTableName) };
 }
@@ -348,25 +379,10 @@ export const SESSION_READ_ATTRIBUTES = [TABLE_PARTITION_KEY, 'sub', 'sid', 'clai
 const keyOf = (id: string): Record<string, AttributeValue> => ({ [TABLE_PARTITION_KEY]: { S: id } });
 
 export function createSessionReader(client: DynamoDBClient, tableName: string): SessionReader {
-  const key = keyOf;
   return {
     async find(sessionId) {
-      let item: Record<string, AttributeValue> | undefined;
-      try {
-        const result = await client.send(
-          new GetItemCommand({
-            TableName: tableName,
-            Key: key(sessionId),
-            ProjectionExpression: SESSION_READ_ATTRIBUTES.map((_, index) => `#a${index}`).join(', '),
-            ExpressionAttributeNames: Object.fromEntries(SESSION_READ_ATTRIBUTES.map((name, index) => [`#a${index}`, name])),
-            // A session ended a moment ago must not be served from a stale replica.
-            ConsistentRead: true,
-          }),
-        );
-        item = result.Item;
-      } catch (error) {
-        throw storeFault(error);
-      }
+      // Consistent: a session ended a moment ago must not be served from a stale replica.
+      const item = await readProjected(client, tableName, sessionId, SESSION_READ_ATTRIBUTES);
       const sub = item?.sub?.S;
       const lastSeenAt = item?.lastSeenAt?.N;
       const absoluteExpiresAt = item?.absoluteExpiresAt?.N;
@@ -408,10 +424,20 @@ export function createSessionStore(client: DynamoDBClient, tableName: string): S
     },
 
     async remove(sessionId) {
+      // The sid first (all the provider's logout needs), then a delete that says whether there was anything to end.
+      const sid = (await readProjected(client, tableName, sessionId, ['sid']))?.sid?.S;
       try {
-        const result = await client.send(new DeleteItemCommand({ TableName: tableName, Key: key(sessionId), ReturnValues: 'ALL_OLD' }));
-        return { existed: result.Attributes !== undefined, sid: result.Attributes?.sid?.S };
+        await client.send(
+          new DeleteItemCommand({
+            TableName: tableName,
+            Key: key(sessionId),
+            ConditionExpression: 'attribute_exists(#id)',
+            ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY },
+          }),
+        );
+        return { existed: true, sid };
       } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return { existed: false, sid: undefined };
         throw storeFault(error);
       }
     },
@@ -439,8 +465,9 @@ export function createBackchannelStore(client: DynamoDBClient, sessionsTableName
           TableName: sessionsTableName,
           IndexName: indexName,
           KeyConditionExpression: '#key = :key',
+          ProjectionExpression: '#id',
           ...(alsoSub === undefined ? {} : { FilterExpression: '#sub = :sub' }),
-          ExpressionAttributeNames: { '#key': attribute, ...(alsoSub === undefined ? {} : { '#sub': 'sub' }) },
+          ExpressionAttributeNames: { '#key': attribute, '#id': TABLE_PARTITION_KEY, ...(alsoSub === undefined ? {} : { '#sub': 'sub' }) },
           ExpressionAttributeValues: { ':key': { S: value }, ...(alsoSub === undefined ? {} : { ':sub': { S: alsoSub } }) },
           ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
         }),
