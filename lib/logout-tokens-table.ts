@@ -3,7 +3,7 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { grantItemActions } from './table-grant.js';
-import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
+import { LOGOUT_TOKEN_ATTRIBUTES, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
 
 export interface LogoutTokensTableProps {
   /** @default RemovalPolicy.RETAIN */
@@ -28,6 +28,6 @@ export class LogoutTokensTable extends Construct {
 
   /** Record a token once (conditional put), and forget it again when its sessions could not be ended. */
   grantRecord(grantee: IGrantable): void {
-    grantItemActions(grantee, this.table, 'PutItem', 'DeleteItem');
+    grantItemActions(grantee, this.table, ['PutItem', 'DeleteItem'], { kind: 'write', attributes: LOGOUT_TOKEN_ATTRIBUTES });
   }
 }

@@ -1,9 +1,9 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { grantItemActions } from './table-grant.js';
-import { SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
+import { SESSION_ATTRIBUTES, SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
 
 export interface SessionsTableProps {
   /** @default RemovalPolicy.RETAIN */
@@ -45,31 +45,30 @@ export class SessionsTable extends Construct {
 
   /** The callback creates sessions, inside the transaction that records the sign-in. */
   grantCreate(grantee: IGrantable): void {
-    grantItemActions(grantee, this.table, 'PutItem');
+    grantItemActions(grantee, this.table, ['PutItem'], { kind: 'write', attributes: SESSION_ATTRIBUTES.create });
   }
 
-  /** The session function reads a session and moves its idle deadline. */
+  /** The session function reads a session and moves its idle deadline: nothing else. */
   grantReadAndTouch(grantee: IGrantable): void {
-    grantItemActions(grantee, this.table, 'GetItem', 'UpdateItem');
+    this.grantRead(grantee);
+    grantItemActions(grantee, this.table, ['UpdateItem'], { kind: 'write', attributes: SESSION_ATTRIBUTES.touch });
   }
 
-  /** The logout function ends sessions. */
+  /** The logout function reads a session's `sid` (for the provider's logout) and ends it. */
   grantEnd(grantee: IGrantable): void {
-    grantItemActions(grantee, this.table, 'DeleteItem');
+    grantItemActions(grantee, this.table, ['GetItem'], { kind: 'read', attributes: SESSION_ATTRIBUTES.end });
+    grantItemActions(grantee, this.table, ['DeleteItem'], { kind: 'write', attributes: SESSION_ATTRIBUTES.end });
   }
 
-  /** The session authorizer reads, and only reads. */
+  /** The session authorizer reads, and only reads, what it hands the route. */
   grantRead(grantee: IGrantable): void {
-    grantItemActions(grantee, this.table, 'GetItem');
+    grantItemActions(grantee, this.table, ['GetItem'], { kind: 'read', attributes: SESSION_ATTRIBUTES.read });
   }
 
   /** Back-channel logout finds a user's sessions through the two indexes (and nothing else) and ends them. */
   grantFindAndEnd(grantee: IGrantable): void {
-    Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:Query'],
-      resourceArns: [SESSION_SID_INDEX, SESSION_SUB_INDEX].map((index) => `${this.table.tableArn}/index/${index}`),
-    });
-    this.grantEnd(grantee);
+    const indexes = [SESSION_SID_INDEX, SESSION_SUB_INDEX].map((index) => `${this.table.tableArn}/index/${index}`);
+    grantItemActions(grantee, this.table, ['Query'], { kind: 'read', attributes: SESSION_ATTRIBUTES.findAndEnd }, indexes);
+    grantItemActions(grantee, this.table, ['DeleteItem'], { kind: 'write', attributes: SESSION_ATTRIBUTES.findAndEnd });
   }
 }

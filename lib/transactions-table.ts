@@ -3,7 +3,7 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { grantItemActions } from './table-grant.js';
-import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
+import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE, TRANSACTION_ATTRIBUTES } from '../lambdas/core/contract.js';
 
 export interface TransactionsTableProps {
   /** @default RemovalPolicy.RETAIN: recorded logins survive `cdk destroy` unless asked otherwise. */
@@ -26,12 +26,18 @@ export class TransactionsTable extends Construct {
     });
   }
 
-  /** Exactly one action each: the login only creates, the callback only consumes. No reads, scans or wildcards. */
+  /** The login only creates records, naming only what a pending login holds. */
   grantCreate(grantee: IGrantable): void {
-    grantItemActions(grantee, this.table, 'PutItem');
+    grantItemActions(grantee, this.table, ['PutItem'], { kind: 'write', attributes: TRANSACTION_ATTRIBUTES.loginWrites });
   }
 
+  /**
+   * The callback consumes a record and records its outcome (UpdateItem), and reads back only what
+   * redeeming the code or labelling a refusal needs (GetItem). It can never change `returnTo` or
+   * read whole records; no function can scan.
+   */
   grantConsume(grantee: IGrantable): void {
-    grantItemActions(grantee, this.table, 'UpdateItem');
+    grantItemActions(grantee, this.table, ['UpdateItem'], { kind: 'write', attributes: TRANSACTION_ATTRIBUTES.callbackWrites });
+    grantItemActions(grantee, this.table, ['GetItem'], { kind: 'read', attributes: TRANSACTION_ATTRIBUTES.callbackReads });
   }
 }

@@ -10,7 +10,7 @@ import type { LoginFlowFunction } from '../../lib/login-flow-function.js';
 import { LoginFlowStack } from '../../lib/login-flow-stack.js';
 import type { OidcLogin } from '../../lib/oidc-login.js';
 import { readStackOptions } from '../../lib/stack-options.js';
-import { SESSION_SID_INDEX, SESSION_SUB_INDEX } from '../../lambdas/core/contract.js';
+import { LOGOUT_TOKEN_ATTRIBUTES, SESSION_ATTRIBUTES, SESSION_SID_INDEX, SESSION_SUB_INDEX, TRANSACTION_ATTRIBUTES } from '../../lambdas/core/contract.js';
 import { REQUIRED_SETTINGS } from '../support/settings.js';
 
 export const STACK_ID = 'ServerlessOidcLogin';
@@ -180,7 +180,18 @@ export function resourceOf(template: Template, logicalId: string): CfnResource {
   return found;
 }
 
-export type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
+export type Statement = { Action: string | string[]; Effect: string; Resource: unknown; Condition?: unknown };
+
+/**
+ * The fine-grained conditions each DynamoDB grant carries: only the named attributes, and no whole
+ * items back (writes: ReturnValues NONE; reads: Select SPECIFIC_ATTRIBUTES).
+ */
+function onlyAttributes(kind: 'write' | 'read', attributes: readonly string[]): unknown {
+  return {
+    'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...attributes] },
+    StringEqualsIfExists: kind === 'write' ? { 'dynamodb:ReturnValues': 'NONE' } : { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+  };
+}
 
 export function roleOf(template: Template, functionId: string): string {
   return (resourceOf(template, functionId).Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -221,31 +232,49 @@ export const indexArn = (table: string, index: string): unknown => ({ 'Fn::Join'
 export function neededStatements(template: Template, functionId: string, name: DeployedFunction, targets: GrantTargets): Statement[] {
   const logGroup = (resourceOf(template, functionId).Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
   const ownLogs: Statement = { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: getAtt(logGroup, 'Arn') };
-  const on = (resource: unknown, action: string | string[]): Statement => ({ Action: action, Effect: 'Allow', Resource: resource });
+  const on = (resource: unknown, action: string | string[], condition?: unknown): Statement => ({
+    Action: action,
+    ...(condition === undefined ? {} : { Condition: condition }),
+    Effect: 'Allow',
+    Resource: resource,
+  });
+  const sessions = tableArn(targets.sessions);
+  const readSession = on(sessions, 'dynamodb:GetItem', onlyAttributes('read', SESSION_ATTRIBUTES.read));
   switch (name) {
     case 'login':
-      return [ownLogs, on(tableArn(targets.transactions), 'dynamodb:PutItem')];
+      return [ownLogs, on(tableArn(targets.transactions), 'dynamodb:PutItem', onlyAttributes('write', TRANSACTION_ATTRIBUTES.loginWrites))];
     case 'callback':
       return [
         ownLogs,
-        on(tableArn(targets.transactions), 'dynamodb:UpdateItem'),
+        on(tableArn(targets.transactions), 'dynamodb:UpdateItem', onlyAttributes('write', TRANSACTION_ATTRIBUTES.callbackWrites)),
+        on(tableArn(targets.transactions), 'dynamodb:GetItem', onlyAttributes('read', TRANSACTION_ATTRIBUTES.callbackReads)),
         // Redeeming a code needs the secret and ends in a session; without a secret the flow stops at the recorded code.
-        ...(targets.secretArn === undefined ? [] : [on(targets.secretArn, 'secretsmanager:GetSecretValue'), on(tableArn(targets.sessions), 'dynamodb:PutItem')]),
+        ...(targets.secretArn === undefined
+          ? []
+          : [on(targets.secretArn, 'secretsmanager:GetSecretValue'), on(sessions, 'dynamodb:PutItem', onlyAttributes('write', SESSION_ATTRIBUTES.create))]),
       ];
     case 'session':
-      return [ownLogs, on(tableArn(targets.sessions), ['dynamodb:GetItem', 'dynamodb:UpdateItem'])];
+      return [ownLogs, readSession, on(sessions, 'dynamodb:UpdateItem', onlyAttributes('write', SESSION_ATTRIBUTES.touch))];
     case 'logout':
-      return [ownLogs, on(tableArn(targets.sessions), 'dynamodb:DeleteItem')];
+      return [
+        ownLogs,
+        on(sessions, 'dynamodb:GetItem', onlyAttributes('read', SESSION_ATTRIBUTES.end)),
+        on(sessions, 'dynamodb:DeleteItem', onlyAttributes('write', SESSION_ATTRIBUTES.end)),
+      ];
     case 'authorizer':
     case 'pageAuthorizer':
-      return [ownLogs, on(tableArn(targets.sessions), 'dynamodb:GetItem')];
+      return [ownLogs, readSession];
     case 'backchannelLogout':
       if (targets.logoutTokens === undefined) throw new Error('back-channel logout without its table');
       return [
         ownLogs,
-        on([indexArn(targets.sessions, SESSION_SID_INDEX), indexArn(targets.sessions, SESSION_SUB_INDEX)], 'dynamodb:Query'),
-        on(tableArn(targets.sessions), 'dynamodb:DeleteItem'),
-        on(tableArn(targets.logoutTokens), ['dynamodb:PutItem', 'dynamodb:DeleteItem']),
+        on(
+          [indexArn(targets.sessions, SESSION_SID_INDEX), indexArn(targets.sessions, SESSION_SUB_INDEX)],
+          'dynamodb:Query',
+          onlyAttributes('read', SESSION_ATTRIBUTES.findAndEnd),
+        ),
+        on(sessions, 'dynamodb:DeleteItem', onlyAttributes('write', SESSION_ATTRIBUTES.findAndEnd)),
+        on(tableArn(targets.logoutTokens), ['dynamodb:PutItem', 'dynamodb:DeleteItem'], onlyAttributes('write', LOGOUT_TOKEN_ATTRIBUTES)),
       ];
     case 'demo':
       return [ownLogs];

@@ -117,9 +117,9 @@ describe.each(CONFIGURATION_NAMES)('least privilege, %s', (name) => {
     const access = Object.fromEntries(DEPLOYED_FUNCTIONS.map((fn) => [fn, reachedTables(statementsOf(s.template, s.functions[fn]), tables)]));
     expect(access).toEqual({
       login: ['transactions:dynamodb:PutItem'],
-      callback: ['transactions:dynamodb:UpdateItem', ...(name === 'no secret' ? [] : ['sessions:dynamodb:PutItem'])].sort(),
+      callback: ['transactions:dynamodb:GetItem', 'transactions:dynamodb:UpdateItem', ...(name === 'no secret' ? [] : ['sessions:dynamodb:PutItem'])].sort(),
       session: ['sessions:dynamodb:GetItem', 'sessions:dynamodb:UpdateItem'],
-      logout: ['sessions:dynamodb:DeleteItem'],
+      logout: ['sessions:dynamodb:DeleteItem', 'sessions:dynamodb:GetItem'],
       authorizer: ['sessions:dynamodb:GetItem'],
       pageAuthorizer: ['sessions:dynamodb:GetItem'],
       backchannelLogout: [
