@@ -1,5 +1,5 @@
 import { bindBrowser, type BrowserBinding } from './binding.js';
-import type { FlowConfig } from './config.js';
+import type { LoginConfig } from './config.js';
 import { randomToken, sha256Base64Url } from './encoding.js';
 import { calculateCodeChallenge, generateCodeVerifier } from './pkce.js';
 import { QueryError, parseQuery } from './query.js';
@@ -36,7 +36,7 @@ export interface LoginRequest {
 }
 
 /** Reads `returnTo` (dropped unless a same-origin path) and the allow-listed extras from the login query. */
-export function parseLoginQuery(rawQueryString: string | undefined, config: FlowConfig): LoginRequest {
+export function parseLoginQuery(rawQueryString: string | undefined, config: LoginConfig): LoginRequest {
   let params: ReadonlyMap<string, string>;
   try {
     params = parseQuery(rawQueryString);
@@ -91,7 +91,7 @@ function wantsOpenId(scope: string): boolean {
 
 /** Fresh state, PKCE verifier (S256) and nonce, bound to this browser, and the /authorize URL carrying them. */
 export function createAuthorizationRequest(
-  config: FlowConfig,
+  config: LoginConfig,
   request: LoginRequest,
   existingBindingSecret: string | undefined,
   nowMs: number,

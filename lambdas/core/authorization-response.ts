@@ -1,6 +1,6 @@
 import { bindingMatches } from './binding.js';
 import { constantTimeEqual, isRandomToken } from './encoding.js';
-import type { FlowConfig } from './config.js';
+import type { LoginConfig } from './config.js';
 import { QueryError, parseQuery } from './query.js';
 import { transactionIdForState } from './authorization-request.js';
 
@@ -89,7 +89,7 @@ function queryOrReject(rawQueryString: string | undefined): ReadonlyMap<string, 
  * Checks everything that can be checked without the store, in oauth4webapi's order: state and
  * issuer before acting on `error` (RFC 9700 §4.4 mix-up defense, RFC 9207).
  */
-export function validateAuthorizationResponse(rawQueryString: string | undefined, config: FlowConfig): AuthorizationResponse {
+export function validateAuthorizationResponse(rawQueryString: string | undefined, config: LoginConfig): AuthorizationResponse {
   const params = queryOrReject(rawQueryString);
   const state = params.get('state');
   if (state === undefined) throw new CallbackError('missing_state');

@@ -3,7 +3,9 @@ import { constantTimeEqual, isRandomToken, randomToken, sha256Base64Url } from '
 /**
  * RFC 6749 §10.12 / RFC 9700 §2.1: the flow is bound to the browser that started it. The browser
  * keeps a random secret in an HttpOnly cookie; only its hash is stored with each transaction.
- * `__Host-` pins the cookie to this exact origin (Secure, Path=/, no Domain).
+ * `__Host-` pins the cookie to this host (Secure, Path=/, no Domain): a host, not an origin, so
+ * every port and path of the host can read and overwrite it. The API therefore needs a host of its
+ * own, which is why a base URL with a path is refused (config.ts).
  */
 export const BINDING_COOKIE_NAME = '__Host-login-binding';
 

@@ -1,20 +1,31 @@
 /**
  * The flow's settings, validated once: at synth time from CDK context, at cold start from the
- * function's environment. Each error names the setting the way its source spells it.
+ * function's environment. Every problem is reported at once, each naming the setting the way its
+ * source spells it.
  */
-export interface FlowConfig {
+export interface LoginSettings {
   readonly issuer: string;
   readonly clientId: string;
   readonly audience: string | undefined;
   readonly scope: string;
   readonly authorizationEndpoint: string;
   readonly stateTtlSeconds: number;
-  /** Origin plus optional path, without a trailing slash. */
-  readonly baseUrl: string;
-  readonly redirectUri: string;
   readonly retentionDays: number;
   /** RFC 9207: set when the provider advertises `authorization_response_iss_parameter_supported`. */
   readonly requireIss: boolean;
+}
+
+/** Where the API is served: an origin (a host of its own), without a trailing slash. */
+export interface PublicUrls {
+  readonly baseUrl: string;
+  readonly redirectUri: string;
+}
+
+/** What the login function needs, and all it validates: it never redeems, verifies or keeps sessions. */
+export type LoginConfig = LoginSettings & PublicUrls;
+
+/** What the steps after the login add: redeeming the code, verifying tokens, sessions. */
+export interface SignInSettings {
   /**
    * Where the client secret lives for a deployed function (Secrets Manager). Without it, and
    * without a local `CLIENT_SECRET`, the flow stops at the recorded code.
@@ -31,6 +42,8 @@ export interface FlowConfig {
   /** ID-token claims copied into the session and the login record, besides `sub` and `sid`. */
   readonly profileClaims: readonly string[];
 }
+
+export type FlowConfig = LoginConfig & SignInSettings;
 
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_post', 'client_secret_basic'] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
@@ -111,78 +124,150 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv): FlowConfig {
   return parseConfig(readEnvSettings(env), envLabel);
 }
 
-/** Everything but the public base URL, which a stack may only know as a deploy-time token. */
-export type FlowSettings = Omit<FlowConfig, 'baseUrl' | 'redirectUri'>;
+export function loadLoginConfigFromEnv(env: NodeJS.ProcessEnv): LoginConfig {
+  const raw = readEnvSettings(env);
+  return collectProblems((problems) => ({ ...parseLoginSettings(raw, envLabel, problems), ...parsePublicUrls(raw, envLabel, problems) }));
+}
 
-export function parseFlowSettings(raw: RawSettings, label: SettingLabel): FlowSettings {
+/** Everything but the public base URL, which a stack may only know as a deploy-time token. */
+export type FlowSettings = LoginSettings & SignInSettings;
+
+/** Collects every problem, so one run names them all; the parse result is used only when there are none. */
+class Problems {
+  readonly messages: string[] = [];
+
+  check<T>(parse: () => T, fallback: T): T {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      this.messages.push(error.message);
+      return fallback;
+    }
+  }
+}
+
+function collectProblems<T>(parse: (problems: Problems) => T): T {
+  const problems = new Problems();
+  const result = parse(problems);
+  if (problems.messages.length > 0) throw new ConfigError(problems.messages.join('; '));
+  return result;
+}
+
+/** Auth0's `iss` always ends with `/`; an issuer configured without it would refuse every sign-in. */
+function checkAuth0Issuer(issuer: string, label: string): void {
+  const url = new URL(issuer);
+  if (/(^|\.)auth0\.com$/.test(url.hostname) && !issuer.endsWith('/')) {
+    throw new ConfigError(`${label} must end with "/" for an Auth0 tenant, as Auth0's iss does: use "${issuer}/"`);
+  }
+}
+
+function parseLoginSettings(raw: RawSettings, label: SettingLabel, problems: Problems): LoginSettings {
   const name = (setting: SettingName): string => label(SETTINGS[setting]);
   // Kept exactly as configured: `iss` is compared with it byte for byte (RFC 9207).
-  const issuer = parseHttpUrl(required(raw.issuerUrl, name('issuerUrl')), name('issuerUrl'));
-  const clientId = required(raw.clientId, name('clientId'));
-  if (!/^[\x21-\x7e]{1,256}$/.test(clientId)) {
-    throw new ConfigError(`${name('clientId')} must be 1-256 visible ASCII characters`);
-  }
-  const scope = raw.scope ?? DEFAULT_SCOPE;
-  if (!/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(scope)) {
-    throw new ConfigError(`${name('scope')} must be space-separated scope tokens (RFC 6749 §3.3)`);
-  }
-  const audience = raw.audience;
-  if (audience !== undefined && !/^[\x20-\x7e]{1,512}$/.test(audience)) {
-    throw new ConfigError(`${name('audience')} must be 1-512 printable ASCII characters`);
-  }
-  const issuerPrefix = issuer.endsWith('/') ? issuer : `${issuer}/`;
-  const sessionAbsoluteSeconds = parseInteger(
-    raw.sessionAbsoluteSeconds,
-    DEFAULT_SESSION_ABSOLUTE_SECONDS,
-    MIN_SESSION_SECONDS,
-    MAX_SESSION_SECONDS,
-    name('sessionAbsoluteSeconds'),
-  );
-  const sessionIdleSeconds = parseInteger(
-    raw.sessionIdleSeconds,
-    Math.min(DEFAULT_SESSION_IDLE_SECONDS, sessionAbsoluteSeconds),
-    MIN_SESSION_SECONDS,
-    MAX_SESSION_SECONDS,
-    name('sessionIdleSeconds'),
-  );
-  if (sessionIdleSeconds > sessionAbsoluteSeconds) {
-    throw new ConfigError(
-      `${name('sessionIdleSeconds')} (${sessionIdleSeconds}) must not exceed ${name('sessionAbsoluteSeconds')} (${sessionAbsoluteSeconds})`,
-    );
-  }
+  const issuer = problems.check(() => {
+    const value = parseHttpUrl(required(raw.issuerUrl, name('issuerUrl')), name('issuerUrl'));
+    checkAuth0Issuer(value, name('issuerUrl'));
+    return value;
+  }, '');
+  const clientId = problems.check(() => {
+    const value = required(raw.clientId, name('clientId'));
+    if (!/^[\x21-\x7e]{1,256}$/.test(value)) throw new ConfigError(`${name('clientId')} must be 1-256 visible ASCII characters`);
+    return value;
+  }, '');
+  const scope = problems.check(() => {
+    const value = raw.scope ?? DEFAULT_SCOPE;
+    if (!/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(value)) {
+      throw new ConfigError(`${name('scope')} must be space-separated scope tokens (RFC 6749 §3.3)`);
+    }
+    return value;
+  }, '');
+  const audience = problems.check(() => {
+    if (raw.audience !== undefined && !/^[\x20-\x7e]{1,512}$/.test(raw.audience)) {
+      throw new ConfigError(`${name('audience')} must be 1-512 printable ASCII characters`);
+    }
+    return raw.audience;
+  }, undefined);
   return {
     issuer,
     clientId,
     audience,
     scope,
-    authorizationEndpoint: parseHttpUrl(
-      raw.authorizationEndpoint ?? `${issuerPrefix}authorize`,
-      name('authorizationEndpoint'),
-    ),
-    stateTtlSeconds: parseInteger(raw.stateTtlSeconds, DEFAULT_STATE_TTL_SECONDS, 1, MAX_STATE_TTL_SECONDS, name('stateTtlSeconds')),
-    retentionDays: parseInteger(raw.retentionDays, DEFAULT_RETENTION_DAYS, 1, MAX_RETENTION_DAYS, name('retentionDays')),
-    requireIss: parseBoolean(raw.requireIss, name('requireIss')),
-    clientSecretArn: parseSecretArn(raw.clientSecretArn, name('clientSecretArn')),
-    tokenEndpointAuthMethod: parseChoice(raw.tokenEndpointAuthMethod, TOKEN_ENDPOINT_AUTH_METHODS, name('tokenEndpointAuthMethod')),
-    tokenEndpoint: parseHttpUrl(raw.tokenEndpoint ?? `${issuerPrefix}oauth/token`, name('tokenEndpoint')),
-    jwksUri: parseHttpUrl(raw.jwksUri ?? `${issuerPrefix}.well-known/jwks.json`, name('jwksUri')),
-    endSessionEndpoint: parseHttpUrl(raw.endSessionEndpoint ?? `${issuerPrefix}oidc/logout`, name('endSessionEndpoint')),
-    idTokenSigningAlgs: parseAlgorithms(raw.idTokenSigningAlgs, name('idTokenSigningAlgs')),
-    sessionIdleSeconds,
-    sessionAbsoluteSeconds,
-    profileClaims: parseProfileClaims(raw.profileClaims, name('profileClaims')),
+    // Derived from the issuer unless set; an issuer already reported adds no second complaint here.
+    authorizationEndpoint:
+      raw.authorizationEndpoint === undefined && issuer === ''
+        ? ''
+        : problems.check(() => parseHttpUrl(raw.authorizationEndpoint ?? `${issuerPrefix(issuer)}authorize`, name('authorizationEndpoint')), ''),
+    stateTtlSeconds: problems.check(() => parseInteger(raw.stateTtlSeconds, DEFAULT_STATE_TTL_SECONDS, 1, MAX_STATE_TTL_SECONDS, name('stateTtlSeconds')), 0),
+    retentionDays: problems.check(() => parseInteger(raw.retentionDays, DEFAULT_RETENTION_DAYS, 1, MAX_RETENTION_DAYS, name('retentionDays')), 0),
+    requireIss: problems.check(() => parseBoolean(raw.requireIss, name('requireIss')), false),
   };
 }
 
-/** The base URL without a trailing slash; the redirect URI is always `<base URL>/callback`. */
+function issuerPrefix(issuer: string): string {
+  return issuer.endsWith('/') ? issuer : `${issuer}/`;
+}
+
+function parseSignInSettings(raw: RawSettings, label: SettingLabel, issuer: string, problems: Problems): SignInSettings {
+  const name = (setting: SettingName): string => label(SETTINGS[setting]);
+  const endpoint = (setting: 'tokenEndpoint' | 'jwksUri' | 'endSessionEndpoint', path: string): string =>
+    problems.check(() => parseHttpUrl(raw[setting] ?? `${issuerPrefix(issuer)}${path}`, name(setting)), '');
+  const sessionAbsoluteSeconds = problems.check(() => parseInteger(
+    raw.sessionAbsoluteSeconds,
+    DEFAULT_SESSION_ABSOLUTE_SECONDS,
+    MIN_SESSION_SECONDS,
+    MAX_SESSION_SECONDS,
+    name('sessionAbsoluteSeconds'),
+  ), DEFAULT_SESSION_ABSOLUTE_SECONDS);
+  const sessionIdleSeconds = problems.check(() => {
+    const value = parseInteger(raw.sessionIdleSeconds, Math.min(DEFAULT_SESSION_IDLE_SECONDS, sessionAbsoluteSeconds), MIN_SESSION_SECONDS, MAX_SESSION_SECONDS, name('sessionIdleSeconds'));
+    if (value > sessionAbsoluteSeconds) {
+      throw new ConfigError(`${name('sessionIdleSeconds')} (${value}) must not exceed ${name('sessionAbsoluteSeconds')} (${sessionAbsoluteSeconds})`);
+    }
+    return value;
+  }, 0);
+  return {
+    clientSecretArn: problems.check(() => parseSecretArn(raw.clientSecretArn, name('clientSecretArn')), undefined),
+    tokenEndpointAuthMethod: problems.check(() => parseChoice(raw.tokenEndpointAuthMethod, TOKEN_ENDPOINT_AUTH_METHODS, name('tokenEndpointAuthMethod')), 'client_secret_post'),
+    tokenEndpoint: endpoint('tokenEndpoint', 'oauth/token'),
+    jwksUri: endpoint('jwksUri', '.well-known/jwks.json'),
+    endSessionEndpoint: endpoint('endSessionEndpoint', 'oidc/logout'),
+    idTokenSigningAlgs: problems.check(() => parseAlgorithms(raw.idTokenSigningAlgs, name('idTokenSigningAlgs')), []),
+    sessionIdleSeconds,
+    sessionAbsoluteSeconds,
+    profileClaims: problems.check(() => parseProfileClaims(raw.profileClaims, name('profileClaims')), []),
+  };
+}
+
+function parseAllSettings(raw: RawSettings, label: SettingLabel, problems: Problems): FlowSettings {
+  const login = parseLoginSettings(raw, label, problems);
+  return { ...login, ...parseSignInSettings(raw, label, login.issuer === '' ? 'https://issuer.invalid/' : login.issuer, problems) };
+}
+
+export function parseFlowSettings(raw: RawSettings, label: SettingLabel): FlowSettings {
+  return collectProblems((problems) => parseAllSettings(raw, label, problems));
+}
+
+function parsePublicUrls(raw: RawSettings, label: SettingLabel, problems: Problems): PublicUrls {
+  const baseUrl = problems.check(() => parseBaseUrl(raw.baseUrl, label(SETTINGS.baseUrl)), '');
+  return { baseUrl, redirectUri: `${baseUrl}/callback` };
+}
+
+/**
+ * The base URL without a trailing slash; the redirect URI is always `<base URL>/callback`. No path:
+ * the `__Host-` cookies are scoped to the host, so anything else served on the same host (another
+ * path, another port) could read and overwrite them; the API needs a host of its own.
+ */
 export function parseBaseUrl(value: string | undefined, label: string): string {
-  return parseHttpUrl(required(value, label), label).replace(/\/+$/, '');
+  const url = parseHttpUrl(required(value, label), label);
+  if (new URL(url).pathname !== '/') {
+    throw new ConfigError(`${label} must be an origin without a path (the API needs a host of its own: its cookies are scoped to the host), got "${value}"`);
+  }
+  return url.replace(/\/+$/, '');
 }
 
 export function parseConfig(raw: RawSettings, label: SettingLabel): FlowConfig {
-  const settings = parseFlowSettings(raw, label);
-  const baseUrl = parseBaseUrl(raw.baseUrl, label(SETTINGS.baseUrl));
-  return { ...settings, baseUrl, redirectUri: `${baseUrl}/callback` };
+  return collectProblems((problems) => ({ ...parseAllSettings(raw, label, problems), ...parsePublicUrls(raw, label, problems) }));
 }
 
 /** The environment a deployed or local function needs to rebuild exactly this config. */

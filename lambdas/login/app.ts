@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { LoginRequestError, createAuthorizationRequest, parseLoginQuery, type LoginRequest } from '../core/authorization-request.js';
 import { BINDING_COOKIE_NAME, bindingCookie, readCookie } from '../core/binding.js';
-import type { FlowConfig } from '../core/config.js';
+import type { LoginConfig } from '../core/config.js';
 import { redirect, type HttpResponse } from '../core/http.js';
 import { Metric } from '../core/metrics.js';
 import { pageResponse } from '../core/pages.js';
@@ -10,7 +10,7 @@ import type { LoginDependencies } from '../shared/dependencies.js';
 
 export const LOGIN_ROUTE = 'GET /login';
 
-function rejectLogin(error: LoginRequestError, config: FlowConfig): RequestResult {
+function rejectLogin(error: LoginRequestError, config: LoginConfig): RequestResult {
   return {
     response: pageResponse(400, {
       title: 'Invalid sign-in link',

@@ -6,7 +6,7 @@ import {
   TABLE_NAME_ENV,
   type AuthorizerMode,
 } from '../core/contract.js';
-import { ConfigError, loadConfigFromEnv, type FlowConfig } from '../core/config.js';
+import { ConfigError, loadConfigFromEnv, loadLoginConfigFromEnv, type FlowConfig, type LoginConfig } from '../core/config.js';
 import type { CodeRedeemer } from './code-redeemer.js';
 import { createDynamoDbClient, requireEnv } from './dynamodb-client.js';
 import { writeRequestLog, type RequestLogger } from './request-log.js';
@@ -31,7 +31,9 @@ export interface BaseDependencies {
   readonly log: RequestLogger;
 }
 
-export interface LoginDependencies extends BaseDependencies {
+export interface LoginDependencies extends Omit<BaseDependencies, 'config'> {
+  /** The login validates only the settings it uses. */
+  readonly config: LoginConfig;
   readonly store: PendingStore;
 }
 
@@ -49,7 +51,7 @@ export interface SessionDependencies extends BaseDependencies {
 /** Cold start: read and validate everything once, so a bad deploy fails loudly, naming the setting. */
 export function loginDependenciesFromEnv(env: NodeJS.ProcessEnv): LoginDependencies {
   return {
-    config: loadConfigFromEnv(env),
+    config: loadLoginConfigFromEnv(env),
     store: createPendingStore(createDynamoDbClient(env), requireEnv(env, TABLE_NAME_ENV)),
     now: Date.now,
     log: writeRequestLog,

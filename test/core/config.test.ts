@@ -55,7 +55,7 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
         scope: 'openid',
         authorizationEndpoint: 'https://tenant.example.test/oauth2/authorize',
         stateTtlSeconds: '900',
-        baseUrl: 'https://example.test/auth/',
+        baseUrl: 'https://auth.example.test/',
         retentionDays: '30',
         requireIss: 'true',
         clientSecretArn: SECRET_ARN,
@@ -75,8 +75,8 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
       scope: 'openid',
       authorizationEndpoint: 'https://tenant.example.test/oauth2/authorize',
       stateTtlSeconds: 900,
-      baseUrl: 'https://example.test/auth',
-      redirectUri: 'https://example.test/auth/callback',
+      baseUrl: 'https://auth.example.test',
+      redirectUri: 'https://auth.example.test/callback',
       retentionDays: 30,
       requireIss: true,
       clientSecretArn: SECRET_ARN,
@@ -214,6 +214,11 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
     ['requireIss', 'TRUE', ' must be "true" or "false", got "TRUE"'],
     ['baseUrl', 'http://login.example.test', ' must use https (http is allowed only for localhost): "http://login.example.test"'],
     ['baseUrl', 'https://login.example.test/?next=x', ' must not contain a query, fragment or credentials: "https://login.example.test/?next=x"'],
+    [
+      'baseUrl',
+      'https://example.test/auth',
+      ' must be an origin without a path (the API needs a host of its own: its cookies are scoped to the host), got "https://example.test/auth"',
+    ],
     ['clientSecretArn', 'oidc/client-secret', ' must be a Secrets Manager secret ARN, got "oidc/client-secret"'],
     ['clientSecretArn', 'arn:aws:sns:eu-west-1:123456789012:topic', ' must be a Secrets Manager secret ARN, got "arn:aws:sns:eu-west-1:123456789012:topic"'],
     [
@@ -336,5 +341,34 @@ describe('settings from the environment only', () => {
       SESSION_ABSOLUTE_SECONDS: '604800',
       PROFILE_CLAIMS: 'name email email_verified picture org_id',
     });
+  });
+});
+
+describe.each(FLAVOURS)('every problem at once, from $flavour', ({ load, label }) => {
+  test('all missing settings are named in one error, not one per run', () => {
+    const error = errorOf(() => load({}));
+    expect(error.message).toBe(`${label('issuerUrl')} is not set; ${label('clientId')} is not set; ${label('baseUrl')} is not set`);
+  });
+
+  test('several bad settings are each named, and a bad issuer adds no noise about the endpoints derived from it', () => {
+    const error = errorOf(() => load({ ...REQUIRED, issuerUrl: 'not a url', stateTtlSeconds: '0', idTokenSigningAlgs: 'HS256' }));
+    expect(error.message.split('; ')).toEqual([
+      `${label('issuerUrl')} is not a valid URL: "not a url"`,
+      `${label('stateTtlSeconds')} must be from 1 to 3600, got 0`,
+      `${label('idTokenSigningAlgs')} may list only RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA (never none or HS*), got "HS256"`,
+    ]);
+  });
+});
+
+describe.each(FLAVOURS)('an Auth0 issuer, from $flavour', ({ load, label }) => {
+  test.each(['https://tenant.auth0.com', 'https://tenant.eu.auth0.com'])('%s without its trailing slash is refused, with the fix in the message', (issuerUrl) => {
+    expect(errorOf(() => load({ ...REQUIRED, issuerUrl })).message).toBe(
+      `${label('issuerUrl')} must end with "/" for an Auth0 tenant, as Auth0's iss does: use "${issuerUrl}/"`,
+    );
+  });
+
+  test('with its trailing slash it is accepted; other providers may spell theirs without one', () => {
+    expect(load({ ...REQUIRED, issuerUrl: 'https://tenant.auth0.com/' }).issuer).toBe('https://tenant.auth0.com/');
+    expect(load({ ...REQUIRED, issuerUrl: 'https://login.example.test/realms/main' }).issuer).toBe('https://login.example.test/realms/main');
   });
 });

@@ -142,14 +142,14 @@ describe('session cookies', () => {
 });
 
 describe('endSessionUrl', () => {
-  const config = { endSessionEndpoint: 'https://tenant.example.test/oidc/logout', clientId: 'client-123', baseUrl: 'https://example.test/auth' };
+  const config = { endSessionEndpoint: 'https://tenant.example.test/oidc/logout', clientId: 'client-123', baseUrl: 'https://auth.example.test' };
 
   test('names our client, where to come back and the provider session to end', () => {
     const url = new URL(endSessionUrl(config, 'sid-1'));
     expect(url.origin + url.pathname).toBe('https://tenant.example.test/oidc/logout');
     expect(Object.fromEntries(url.searchParams)).toEqual({
       client_id: 'client-123',
-      post_logout_redirect_uri: 'https://example.test/auth/signed-out',
+      post_logout_redirect_uri: 'https://auth.example.test/signed-out',
       logout_hint: 'sid-1',
     });
   });
