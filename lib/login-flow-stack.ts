@@ -28,6 +28,7 @@ export class LoginFlowStack extends Stack {
       ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
       createClientSecret: options.createClientSecret,
       removalPolicy,
+      pointInTimeRecoveryDays: options.pointInTimeRecoveryDays,
       throttle: { rateLimit: options.throttleRateLimit, burstLimit: options.throttleBurstLimit },
       rejectedCallbacksAlarmThreshold: options.rejectedCallbacksAlarmThreshold,
       ...(options.alarmTopicArn === undefined ? {} : { alarmAction: new SnsAction(Topic.fromTopicArn(this, 'alarm-topic', options.alarmTopicArn)) }),

@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
@@ -26,6 +26,7 @@ import {
   type AuthorizerMode,
 } from '../lambdas/core/contract.js';
 import type { FunctionName } from './bundling.js';
+import { DEFAULT_PITR_DAYS } from './flow-table.js';
 import { LoginApi } from './login-api.js';
 import { LoginFlowFunction } from './login-flow-function.js';
 import { LogoutTokensTable } from './logout-tokens-table.js';
@@ -71,6 +72,12 @@ export interface OidcLoginProps {
   readonly backchannelLogout?: boolean;
   /** For the tables, the made secret and the log groups. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * How far back the tables' point-in-time recovery reaches, 1-35 days. Backups keep codes,
+   * verifiers and sessions that TTL has since removed for this long.
+   * @default 35
+   */
+  readonly pointInTimeRecoveryDays?: number;
   /** For an HTTP API the construct makes (yours keeps its own stage settings). @default 50 requests/s, burst 100 */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
   /** Rejected callbacks per 5 minutes that raise an alarm. @default 25 */
@@ -143,12 +150,17 @@ export class OidcLogin extends Construct {
     if (!Number.isInteger(cacheSeconds) || cacheSeconds < 0 || cacheSeconds > MAX_AUTHORIZER_CACHE_SECONDS) {
       throw new ConfigError(`OidcLogin authorizerCacheTtl must be whole seconds from 0 to ${MAX_AUTHORIZER_CACHE_SECONDS}`);
     }
+    const pointInTimeRecoveryDays = props.pointInTimeRecoveryDays ?? DEFAULT_PITR_DAYS;
+    if (!Number.isInteger(pointInTimeRecoveryDays) || pointInTimeRecoveryDays < 1 || pointInTimeRecoveryDays > 35) {
+      throw new ConfigError(`OidcLogin pointInTimeRecoveryDays must be a whole number from 1 to 35, got ${pointInTimeRecoveryDays}`);
+    }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const backchannel = props.backchannelLogout ?? true;
 
-    this.transactions = new TransactionsTable(this, 'transactions', { removalPolicy });
-    this.sessions = new SessionsTable(this, 'sessions', { removalPolicy });
-    this.logoutTokens = backchannel ? new LogoutTokensTable(this, 'logout-tokens', { removalPolicy }) : undefined;
+    const tableProps = { removalPolicy, pointInTimeRecoveryDays };
+    this.transactions = new TransactionsTable(this, 'transactions', tableProps);
+    this.sessions = new SessionsTable(this, 'sessions', tableProps);
+    this.logoutTokens = backchannel ? new LogoutTokensTable(this, 'logout-tokens', tableProps) : undefined;
     this.clientSecret = this.secretFor(props, removalPolicy);
 
     // Only the callback reads the secret, so only the callback is told where it is.
@@ -235,6 +247,9 @@ export class OidcLogin extends Construct {
       ...route('/logout', [HttpMethod.GET, HttpMethod.POST], logout),
       ...route('/signed-out', [HttpMethod.GET], logout),
       ...(backchannelLogout === undefined ? [] : route('/backchannel-logout', [HttpMethod.POST], backchannelLogout)),
+      // API Gateway's own 404 carries none of the security headers; on an API of its own, the sign-in
+      // answers every other path itself. On yours, the default route stays yours.
+      ...(this.madeApi === undefined ? [] : [new HttpRoute(this, 'not-found-route', { httpApi: this.httpApi, routeKey: HttpRouteKey.DEFAULT, integration: new HttpLambdaIntegration('not-found-integration', session) })]),
     ];
     for (const publicRoute of publicRoutes) {
       // Acknowledged route by route, so the routes of the app around it are still checked.

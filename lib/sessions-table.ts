@@ -1,14 +1,11 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, ProjectionType, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { flowTable, type FlowTableProps } from './flow-table.js';
 import { grantItemActions } from './table-grant.js';
-import { SESSION_ATTRIBUTES, SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
+import { SESSION_ATTRIBUTES, SESSION_SID_INDEX, SESSION_SUB_INDEX } from '../lambdas/core/contract.js';
 
-export interface SessionsTableProps {
-  /** @default RemovalPolicy.RETAIN */
-  readonly removalPolicy?: RemovalPolicy;
-}
+export type SessionsTableProps = FlowTableProps;
 
 /**
  * One item per signed-in browser, keyed by the hash of its cookie's secret. A table of its own, so
@@ -20,14 +17,7 @@ export class SessionsTable extends Construct {
 
   constructor(scope: Construct, id: string, props: SessionsTableProps = {}) {
     super(scope, id);
-    this.table = new Table(this, 'table', {
-      partitionKey: { name: TABLE_PARTITION_KEY, type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: TABLE_TTL_ATTRIBUTE,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
+    this.table = flowTable(this, props);
     // A back-channel logout names a provider session (`sid`) or a user (`sub`); the indexes find
     // their sessions without a scan. `sub` rides along on the sid index to match both when both are sent.
     this.table.addGlobalSecondaryIndex({

@@ -25,12 +25,15 @@ export interface LoginFlowStackOptions {
   readonly alarmTopicArn: string | undefined;
   /** Make an empty Secrets Manager secret for the client secret (when `clientSecretArn` is not given). */
   readonly createClientSecret: boolean;
+  /** How far back point-in-time recovery reaches, 1-35 days. */
+  readonly pointInTimeRecoveryDays: number;
 }
 
 export const STACK_CONTEXT = {
   throttleRateLimit: { key: 'throttleRateLimit', fallback: 50 },
   throttleBurstLimit: { key: 'throttleBurstLimit', fallback: 100 },
   rejectedCallbacksAlarmThreshold: { key: 'rejectedCallbacksAlarmThreshold', fallback: 25 },
+  pointInTimeRecoveryDays: { key: 'pointInTimeRecoveryDays', fallback: 35 },
 } as const;
 
 function contextString(node: Node, key: string): string | undefined {
@@ -78,6 +81,7 @@ export function readStackOptions(node: Node): LoginFlowStackOptions {
     rejectedCallbacksAlarmThreshold: contextPositiveInteger(node, STACK_CONTEXT.rejectedCallbacksAlarmThreshold),
     alarmTopicArn,
     createClientSecret,
+    pointInTimeRecoveryDays: contextPositiveInteger(node, STACK_CONTEXT.pointInTimeRecoveryDays),
   };
 }
 

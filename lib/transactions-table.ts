@@ -1,14 +1,11 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { flowTable, type FlowTableProps } from './flow-table.js';
 import { grantItemActions } from './table-grant.js';
-import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE, TRANSACTION_ATTRIBUTES } from '../lambdas/core/contract.js';
+import { TRANSACTION_ATTRIBUTES } from '../lambdas/core/contract.js';
 
-export interface TransactionsTableProps {
-  /** @default RemovalPolicy.RETAIN: recorded logins survive `cdk destroy` unless asked otherwise. */
-  readonly removalPolicy?: RemovalPolicy;
-}
+export type TransactionsTableProps = FlowTableProps;
 
 /** One item per login attempt, keyed by the hash of its state; expired items age out through TTL. */
 export class TransactionsTable extends Construct {
@@ -16,14 +13,7 @@ export class TransactionsTable extends Construct {
 
   constructor(scope: Construct, id: string, props: TransactionsTableProps = {}) {
     super(scope, id);
-    this.table = new Table(this, 'table', {
-      partitionKey: { name: TABLE_PARTITION_KEY, type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: TABLE_TTL_ATTRIBUTE,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
+    this.table = flowTable(this, props);
   }
 
   /** The login only creates records, naming only what a pending login holds. */

@@ -244,7 +244,8 @@ export function createApiGatewayListener(options: AdapterOptions): (request: Inc
     const path = url.split('?', 1)[0] ?? '/';
     const routeKey = `${method} ${path}`;
     response.on('finish', () => options.onResponse?.(method, path, response.statusCode, performance.now() - started));
-    const target = options.routes.get(routeKey);
+    // Like an HTTP API: a route that matches, else the `$default` route when there is one, else 404.
+    const target = options.routes.get(routeKey) ?? options.routes.get('$default');
     if (target === undefined) {
       gatewayError(response, 404, 'Not Found');
       return;

@@ -18,7 +18,7 @@ import { randomToken } from '../lambdas/core/encoding.js';
 import { pageResponse } from '../lambdas/core/pages.js';
 import { LOGIN_ROUTE } from '../lambdas/login/app.js';
 import { LOGOUT_POST_ROUTE, LOGOUT_ROUTE, SIGNED_OUT_ROUTE } from '../lambdas/logout/app.js';
-import { ME_ROUTE, SIGNED_IN_ROUTE } from '../lambdas/session/app.js';
+import { ME_ROUTE, NOT_FOUND_ROUTE, SIGNED_IN_ROUTE } from '../lambdas/session/app.js';
 import type { FunctionName } from '../lib/bundling.js';
 import {
   createApiGatewayListener,
@@ -399,7 +399,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     routes.set('GET /', homePage(config, embeddedProvider));
     routes.set(LOGIN_ROUTE, httpHandler(pool('login')));
     routes.set(CALLBACK_ROUTE, httpHandler(pool('callback')));
-    for (const route of [ME_ROUTE, SIGNED_IN_ROUTE]) routes.set(route, httpHandler(pool('session')));
+    for (const route of [ME_ROUTE, SIGNED_IN_ROUTE, NOT_FOUND_ROUTE]) routes.set(route, httpHandler(pool('session')));
     for (const route of [LOGOUT_ROUTE, LOGOUT_POST_ROUTE, SIGNED_OUT_ROUTE]) routes.set(route, httpHandler(pool('logout')));
     routes.set(BACKCHANNEL_LOGOUT_ROUTE, httpHandler(pool('backchannelLogout')));
     routes.set(HELLO_ROUTE, { handler: httpHandler(pool('demo')), authorizer: sessionAuthorizer });

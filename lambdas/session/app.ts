@@ -9,6 +9,8 @@ import type { StoredSession } from '../shared/store.js';
 
 export const ME_ROUTE = 'GET /me';
 export const SIGNED_IN_ROUTE = 'GET /signed-in';
+/** API Gateway's catch-all: every path no other route claims, answered with our headers. */
+export const NOT_FOUND_ROUTE = '$default';
 
 type SessionLookup =
   | { readonly found: true; readonly session: StoredSession; readonly expiresAt: number }
@@ -69,8 +71,19 @@ export function createSessionHandler(deps: SessionDependencies): (event: APIGate
     };
   };
 
-  return (event) =>
-    event.routeKey === ME_ROUTE
-      ? runRequest(ME_ROUTE, event, deps, loginUrl, () => me(event), 'json')
-      : runRequest(SIGNED_IN_ROUTE, event, deps, loginUrl, () => signedIn(event));
+  const notFound = async (): Promise<RequestResult> => ({
+    response: pageResponse(404, { title: 'Not found', paragraphs: ['There is no page here.'], link: { href: loginUrl, label: 'Sign in' } }),
+    outcome: 'not_found',
+  });
+
+  return (event) => {
+    switch (event.routeKey) {
+      case ME_ROUTE:
+        return runRequest(ME_ROUTE, event, deps, loginUrl, () => me(event), 'json');
+      case SIGNED_IN_ROUTE:
+        return runRequest(SIGNED_IN_ROUTE, event, deps, loginUrl, () => signedIn(event));
+      default:
+        return runRequest(NOT_FOUND_ROUTE, event, deps, loginUrl, notFound);
+    }
+  };
 }

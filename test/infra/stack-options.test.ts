@@ -41,6 +41,7 @@ describe('context settings, validated at synth time', () => {
       rejectedCallbacksAlarmThreshold: 25,
       alarmTopicArn: undefined,
       createClientSecret: false,
+      pointInTimeRecoveryDays: 35,
     });
   });
 

@@ -30,15 +30,20 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-test('GET / explains the demo and links to /login; unknown routes get API Gateway\'s own 404', async () => {
+test('GET / explains the demo and links to /login; an unknown route gets our 404 page, with the security headers', async () => {
   const home = await client.get('/');
   expect(home.status).toBe(200);
   expect(home.headers.get('content-security-policy')).toContain("default-src 'none'");
   expect(await home.text()).toContain(`href="${stack.loginUrl}"`);
 
-  const missing = await client.get('/nowhere');
-  expect(missing.status).toBe(404);
-  expect(await missing.json()).toEqual({ message: 'Not Found' });
+  for (const path of ['/nowhere', '/login/extra', '/.env']) {
+    const missing = await client.get(path);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('cache-control')).toBe('no-store');
+    expect(missing.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(missing.headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
+    expect(await missing.text()).toContain('<h1>Not found</h1>');
+  }
 });
 
 test('/login sends the browser to the provider\'s advertised /authorize with PKCE, for the registered client', async () => {
