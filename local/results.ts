@@ -132,7 +132,7 @@ export function formatTable(records: readonly TransactionRecord[], nowMs: number
       time(numberField(record, 'createdAt')),
       time(numberField(record, 'completedAt')),
       truncated(stringField(record, 'returnTo') ?? '-', MAX_RETURN_TO_WIDTH),
-      code === undefined ? '-' : codePrefix(code),
+      code === undefined ? (stringField(record, 'codeHash') === undefined ? '-' : '(hashed)') : codePrefix(code),
     ];
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));

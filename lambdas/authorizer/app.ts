@@ -1,6 +1,7 @@
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { readCookie } from '../core/binding.js';
 import { Metric } from '../core/metrics.js';
+import { fromVerifiedOrigin } from '../core/origin-verify.js';
 import { signedInContext, type SessionContext } from '../core/session/authorizer-context.js';
 import { SESSION_COOKIE_NAME, evaluateSession, sessionIdFromCookie } from '../core/session/session.js';
 import type { AuthorizerDependencies } from '../shared/dependencies.js';
@@ -36,6 +37,11 @@ export function createAuthorizer(deps: AuthorizerDependencies): (event: APIGatew
       return anonymous;
     };
 
+    // Denied in either mode: a page reached around the rate-limited edge gets no anonymous pass either.
+    if (!fromVerifiedOrigin(event.headers, deps.originSecret)) {
+      log(403, 'refused', 'origin_not_verified');
+      return { isAuthorized: false, context: { authenticated: false } };
+    }
     const sessionId = sessionIdFromCookie(readCookie(event.cookies, SESSION_COOKIE_NAME));
     if (sessionId === undefined) return refuse('no_session_cookie');
     let session;

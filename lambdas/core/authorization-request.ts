@@ -19,6 +19,8 @@ export const PASS_THROUGH_PARAMETERS = [
   'ui_locales',
 ] as const;
 const MAX_PASS_THROUGH_LENGTH = 256;
+/** Auth0 organization ids (`org_` and 16 characters) and names (at most 50) fit; it is kept in the login record, which stays within one write unit. */
+const MAX_ORGANIZATION_LENGTH = 64;
 const PROMPT_VALUES = new Set(['none', 'login', 'consent', 'select_account']);
 
 export type LoginRejection = 'malformed_query' | 'invalid_parameter';
@@ -55,7 +57,8 @@ export function parseLoginQuery(rawQueryString: string | undefined, config: Logi
 }
 
 function isValidExtra(name: string, value: string): boolean {
-  if (value.length === 0 || value.length > MAX_PASS_THROUGH_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) return false;
+  const maxLength = name === 'organization' ? MAX_ORGANIZATION_LENGTH : MAX_PASS_THROUGH_LENGTH;
+  if (value.length === 0 || value.length > maxLength || /[\u0000-\u001f\u007f]/.test(value)) return false;
   if (name === 'prompt') return value.split(' ').every((token) => PROMPT_VALUES.has(token));
   return true;
 }

@@ -1,16 +1,25 @@
 import { bindingMatches } from './binding.js';
-import { constantTimeEqual, isRandomToken } from './encoding.js';
+import { constantTimeEqual, isRandomToken, sha256Base64Url } from './encoding.js';
 import type { LoginConfig } from './config.js';
 import { QueryError, parseQuery } from './query.js';
 import { transactionIdForState } from './authorization-request.js';
 
 /** RFC 6749 Appendix A.11: code = 1*VSCHAR; capped so a hostile value cannot bloat the table. */
 export const MAX_CODE_LENGTH = 2048;
+/**
+ * Codes up to this length (Auth0's, Okta's, Google's, Cognito's, Keycloak's) are recorded as they
+ * are; a longer one (some providers issue ~1 KB codes) is recorded as its SHA-256, so no record
+ * needs more than one DynamoDB write unit, whatever a forged callback sends. A longer code is still
+ * redeemed, in the same request, when a client secret is configured.
+ */
+export const MAX_RECORDED_CODE_LENGTH = 256;
 const VSCHAR = /^[\x20-\x7e]+$/;
 /** RFC 6749 Appendix A.7/A.8: error and error_description are NQSCHAR (no `"` or `\`). */
 const NQSCHAR = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
-const MAX_ERROR_LENGTH = 128;
-const MAX_ERROR_DESCRIPTION_LENGTH = 1024;
+/** The longest registered error code is 26 characters; 64 leaves room for provider-specific ones. */
+const MAX_ERROR_LENGTH = 64;
+/** Longer descriptions are dropped (the `error` itself is kept), so a record stays within one write unit. */
+const MAX_ERROR_DESCRIPTION_LENGTH = 256;
 
 export type CallbackRejection =
   | 'malformed_query'
@@ -122,8 +131,21 @@ export interface StoredTransactionState {
   readonly status: string;
   readonly expiresAt: number;
   readonly bindingHash: string;
-  /** The recorded code, once the transaction completed with one. */
+  /** The recorded code, once the transaction completed with one ... */
   readonly code?: string;
+  /** ... or its hash, for a code too long to record as it is. */
+  readonly codeHash?: string;
+}
+
+/** What the record keeps of a code: the code, or for a long one its hash (see MAX_RECORDED_CODE_LENGTH). */
+export function recordedCode(code: string): { readonly code: string } | { readonly codeHash: string } {
+  return code.length <= MAX_RECORDED_CODE_LENGTH ? { code } : { codeHash: sha256Base64Url(`code:${code}`) };
+}
+
+function isRecordedCode(presented: string, stored: StoredTransactionState): boolean {
+  if (stored.code !== undefined) return constantTimeEqual(presented, stored.code);
+  if (stored.codeHash !== undefined) return constantTimeEqual(sha256Base64Url(`code:${presented}`), stored.codeHash);
+  return false;
 }
 
 /**
@@ -142,7 +164,7 @@ export function classifyRefusedConsume(
   if (stored === undefined) return 'unknown_state';
   if (!bindingMatches(bindingSecret, stored.bindingHash)) return 'binding_mismatch';
   if (stored.status !== 'pending') {
-    const sameCode = presentedCode !== undefined && stored.code !== undefined && constantTimeEqual(presentedCode, stored.code);
+    const sameCode = presentedCode !== undefined && isRecordedCode(presentedCode, stored);
     return sameCode ? 'already_completed' : 'already_used';
   }
   if (stored.expiresAt <= nowSeconds) return 'expired';

@@ -18,11 +18,11 @@ export const TRANSACTION_ATTRIBUTES = {
   loginWrites: ['id', 'status', 'codeVerifier', 'nonce', 'bindingHash', 'returnTo', 'organization', 'createdAt', 'expiresAt'],
   /** The callback's UpdateItems: consuming the state, then recording the sign-in or its failure. */
   callbackWrites: [
-    'id', 'status', 'expiresAt', 'bindingHash', 'completedAt', 'issuer', 'code', 'error', 'errorDescription',
+    'id', 'status', 'expiresAt', 'bindingHash', 'completedAt', 'issuer', 'code', 'codeHash', 'error', 'errorDescription',
     'sub', 'claims', 'scope', 'signedInAt', 'codeVerifier', 'nonce', 'failureReason', 'failedAt',
   ],
   /** The callback's GetItems: after the consuming write, what redeeming needs; after a refused one, what labels it. */
-  callbackReads: ['id', 'returnTo', 'codeVerifier', 'nonce', 'organization', 'status', 'expiresAt', 'bindingHash', 'code'],
+  callbackReads: ['id', 'returnTo', 'codeVerifier', 'nonce', 'organization', 'status', 'expiresAt', 'bindingHash', 'code', 'codeHash'],
 } as const;
 
 export const SESSION_ATTRIBUTES = {
@@ -55,6 +55,13 @@ export const AUTHORIZER_MODE_ENV = 'AUTHORIZER_MODE';
 export const LOGOUT_TOKEN_TABLE_NAME_ENV = 'LOGOUT_TOKEN_TABLE_NAME';
 /** The client secret itself, for the local stack only; a deployed function reads it from Secrets Manager. */
 export const CLIENT_SECRET_ENV = 'CLIENT_SECRET';
+/**
+ * With the rate-limited edge in front, CloudFront adds this header, carrying a secret, to every
+ * request it forwards. The functions refuse a request without it, so the API's own endpoint is no
+ * way around the per-client limit. Unset without the edge: nothing is checked.
+ */
+export const ORIGIN_VERIFY_HEADER = 'x-origin-verify';
+export const ORIGIN_VERIFY_SECRET_ENV = 'ORIGIN_VERIFY_SECRET';
 
 /**
  * Bounded so that the SDK's retries always end inside the function's timeout and the user gets a

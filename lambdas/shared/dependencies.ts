@@ -7,6 +7,7 @@ import {
   type AuthorizerMode,
 } from '../core/contract.js';
 import { ConfigError, loadConfigFromEnv, loadLoginConfigFromEnv, type FlowConfig, type LoginConfig } from '../core/config.js';
+import { originSecretFromEnv } from '../core/origin-verify.js';
 import type { CodeRedeemer } from './code-redeemer.js';
 import { createDynamoDbClient, requireEnv } from './dynamodb-client.js';
 import { writeRequestLog, type RequestLogger } from './request-log.js';
@@ -29,6 +30,8 @@ export interface BaseDependencies {
   /** Wall clock in epoch milliseconds. */
   readonly now: () => number;
   readonly log: RequestLogger;
+  /** Set when the rate-limited edge is in front: a request without it is refused. @default none */
+  readonly originSecret?: string | undefined;
 }
 
 export interface LoginDependencies extends Omit<BaseDependencies, 'config'> {
@@ -55,6 +58,7 @@ export function loginDependenciesFromEnv(env: NodeJS.ProcessEnv): LoginDependenc
     store: createPendingStore(createDynamoDbClient(env), requireEnv(env, TABLE_NAME_ENV)),
     now: Date.now,
     log: writeRequestLog,
+    originSecret: originSecretFromEnv(env),
   };
 }
 
@@ -69,6 +73,7 @@ export function callbackDependenciesFromEnv(env: NodeJS.ProcessEnv): CallbackDep
     ),
     now: Date.now,
     log: writeRequestLog,
+    originSecret: originSecretFromEnv(env),
   };
 }
 
@@ -78,6 +83,7 @@ export function sessionDependenciesFromEnv(env: NodeJS.ProcessEnv): SessionDepen
     sessions: createSessionStore(createDynamoDbClient(env), requireEnv(env, SESSION_TABLE_NAME_ENV)),
     now: Date.now,
     log: writeRequestLog,
+    originSecret: originSecretFromEnv(env),
   };
 }
 
@@ -96,6 +102,7 @@ export function authorizerDependenciesFromEnv(env: NodeJS.ProcessEnv): Authorize
     mode,
     now: Date.now,
     log: writeRequestLog,
+    originSecret: originSecretFromEnv(env),
   };
 }
 
@@ -109,5 +116,6 @@ export function backchannelDependenciesFromEnv(env: NodeJS.ProcessEnv): Backchan
     store: createBackchannelStore(createDynamoDbClient(env), requireEnv(env, SESSION_TABLE_NAME_ENV), requireEnv(env, LOGOUT_TOKEN_TABLE_NAME_ENV)),
     now: Date.now,
     log: writeRequestLog,
+    originSecret: originSecretFromEnv(env),
   };
 }

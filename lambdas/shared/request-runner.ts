@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { jsonResponse, type HttpResponse } from '../core/http.js';
 import { Metric, type MetricName } from '../core/metrics.js';
+import { fromVerifiedOrigin } from '../core/origin-verify.js';
 import { pageResponse } from '../core/pages.js';
 import type { RequestLogger } from './request-log.js';
 import { StoreUnavailableError } from './store.js';
@@ -17,6 +18,8 @@ export interface RunnerDependencies {
   readonly log: RequestLogger;
   /** A monotonic clock for latency, separate from the wall clock the flow uses for expiry. */
   readonly elapsedMs?: () => number;
+  /** The rate-limited edge's secret: a request without it is refused before anything else runs. @default none: every request is handled */
+  readonly originSecret?: string | undefined;
 }
 
 export const RETRY_AFTER_SECONDS = 2;
@@ -47,6 +50,15 @@ function internalError(startOver: string, format: ResponseFormat): HttpResponse 
   });
 }
 
+/** Came around the rate-limited edge (straight to the API's own endpoint): refused before any store call. */
+function notThroughEdge(startOver: string, format: ResponseFormat): RequestResult {
+  const response =
+    format === 'json'
+      ? jsonResponse(403, { error: 'forbidden' })
+      : pageResponse(403, { title: 'Forbidden', paragraphs: ['Sign-in is served at another address.'], link: { href: startOver, label: 'Go there' } });
+  return { response, outcome: 'refused', reason: 'origin_not_verified' };
+}
+
 /**
  * The thin edge shared by both functions: time the request, turn a store outage into 503 with
  * Retry-After, never let an exception or stack trace reach the client, and write the one log line.
@@ -63,7 +75,7 @@ export async function runRequest(
   const started = elapsed();
   let result: RequestResult;
   try {
-    result = await handle();
+    result = fromVerifiedOrigin(event.headers, deps.originSecret) ? await handle() : notThroughEdge(startOver, format);
   } catch (error) {
     result =
       error instanceof StoreUnavailableError

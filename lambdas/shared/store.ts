@@ -10,7 +10,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import type { PendingTransaction } from '../core/authorization-request.js';
-import type { StoredTransactionState } from '../core/authorization-response.js';
+import { recordedCode, type StoredTransactionState } from '../core/authorization-response.js';
 import { SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../core/contract.js';
 import type { SessionRecord } from '../core/session/session.js';
 import type { ClaimValue } from '../core/token/id-token.js';
@@ -120,7 +120,8 @@ function readStoredState(item: Record<string, AttributeValue> | undefined): Stor
   const bindingHash = item?.bindingHash?.S;
   if (status === undefined || expiresAt === undefined || bindingHash === undefined) return undefined;
   const code = item?.code?.S;
-  return { status, expiresAt: Number(expiresAt), bindingHash, ...(code === undefined ? {} : { code }) };
+  const codeHash = item?.codeHash?.S;
+  return { status, expiresAt: Number(expiresAt), bindingHash, ...(code === undefined ? {} : { code }), ...(codeHash === undefined ? {} : { codeHash }) };
 }
 
 /**
@@ -181,8 +182,9 @@ export function createCallbackStore(client: DynamoDBClient, tableName: string, s
       const assignments = ['#status = :outcome', '#completedAt = :completedAt', '#issuer = :issuer', '#expiresAt = :retainUntil'];
       if (request.outcome.kind === 'code') {
         values[':outcome'] = { S: TransactionStatus.codeReceived };
-        names['#code'] = 'code';
-        values[':code'] = { S: request.outcome.code };
+        const recorded = recordedCode(request.outcome.code);
+        names['#code'] = 'code' in recorded ? 'code' : 'codeHash';
+        values[':code'] = { S: 'code' in recorded ? recorded.code : recorded.codeHash };
         assignments.push('#code = :code');
       } else {
         values[':outcome'] = { S: TransactionStatus.providerError };
@@ -313,7 +315,7 @@ export function createCallbackStore(client: DynamoDBClient, tableName: string, s
 }
 
 const CONSUMED_READ = ['returnTo', 'codeVerifier', 'nonce', 'organization'] as const;
-const REFUSAL_READ = ['status', TABLE_TTL_ATTRIBUTE, 'bindingHash', 'code'] as const;
+const REFUSAL_READ = ['status', TABLE_TTL_ATTRIBUTE, 'bindingHash', 'code', 'codeHash'] as const;
 
 /**
  * One item's named attributes, consistently read. The roles may read only the attributes their

@@ -95,7 +95,7 @@ describe('validateAuthorizationResponse: provider errors (RFC 6749 §4.1.2.1)', 
     ['a backslash', 'access\\denied'],
     ['a control character', 'access\u0001denied'],
     ['a non-ASCII character', 'accès_denied'],
-    ['more than 128 characters', 'e'.repeat(129)],
+    ['more than 64 characters', 'e'.repeat(65)],
     ['nothing', ''],
   ])('rejects an error code with %s (NQSCHAR)', (_label, error) => {
     expect(rejectionOf(callbackQuery({ error, state: STATE }))).toBe('invalid_error');

@@ -1,4 +1,5 @@
-import { randomToken } from '../../lambdas/core/encoding.js';
+import { MAX_CODE_LENGTH, MAX_RECORDED_CODE_LENGTH } from '../../lambdas/core/authorization-response.js';
+import { randomToken, sha256Base64Url } from '../../lambdas/core/encoding.js';
 import { METRICS_NAMESPACE } from '../../lambdas/core/metrics.js';
 import { callbackQuery, createTestFlow, TEST_BASE_URL, TEST_ISSUER, type LoginResult, type TestFlow } from '../support/flow.js';
 import { expectRejection } from '../support/handler-expectations.js';
@@ -63,12 +64,18 @@ describe('GET /callback: success', () => {
     expect(lastLog(flow.logs)).toMatchObject({ route: 'GET /signed-in', status: 200, outcome: 'unauthenticated' });
   });
 
-  test('a code of exactly 2048 visible characters is recorded as sent', async () => {
-    const login = await flow.login();
-    const code = `${'x'.repeat(2046)} ~`;
-    const response = await flow.callback(callbackQuery({ code, state: login.state }), login.bindingSecret);
-    expect(response.statusCode).toBe(303);
-    expect((await flow.item(login.transactionId))?.code).toEqual({ S: code });
+  test('a code of exactly 2048 visible characters is accepted and recorded as its hash; one of 256 as sent', async () => {
+    const long = await flow.login();
+    const longCode = `${'x'.repeat(MAX_CODE_LENGTH - 2)} ~`;
+    expect((await flow.callback(callbackQuery({ code: longCode, state: long.state }), long.bindingSecret)).statusCode).toBe(303);
+    const longRecord = await flow.item(long.transactionId);
+    expect(longRecord?.code).toBeUndefined();
+    expect(longRecord?.codeHash?.S).toBe(sha256Base64Url(`code:${longCode}`));
+
+    const short = await flow.login();
+    const shortCode = `${'y'.repeat(MAX_RECORDED_CODE_LENGTH - 2)} ~`;
+    expect((await flow.callback(callbackQuery({ code: shortCode, state: short.state }), short.bindingSecret)).statusCode).toBe(303);
+    expect((await flow.item(short.transactionId))?.code).toEqual({ S: shortCode });
   });
 
   test('no log line carries the code, state, verifier, nonce, binding secret or its hash', async () => {

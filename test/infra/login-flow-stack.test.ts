@@ -5,6 +5,7 @@ import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { CALLBACK_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS, SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../../lambdas/core/contract.js';
 import { METRICS_NAMESPACE, Metric, type MetricName } from '../../lambdas/core/metrics.js';
 import { formatRequestLog } from '../../lambdas/shared/request-log.js';
+import { DEFAULT_PITR_DAYS } from '../../lib/flow-table.js';
 import { DEFAULT_REJECTED_CALLBACKS_ALARM_THRESHOLD, DEFAULT_THROTTLE } from '../../lib/oidc-login.js';
 import { STACK_CONTEXT } from '../../lib/stack-options.js';
 import { parseLogLine } from '../support/logs.js';
@@ -23,8 +24,11 @@ import {
 const ALARM_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:login-alarms';
 /** The construct's functions: the demo app's function is the stack's, outside the sign-in's alarms. */
 const SIGN_IN_FUNCTIONS = DEPLOYED_FUNCTIONS.filter((name) => name !== 'demo');
-/** Every route the sign-in makes public (the demo's routes are behind its authorizers). */
-const PUBLIC_ROUTES = ['GET /login', 'GET /callback', 'GET /me', 'GET /signed-in', 'GET /logout', 'POST /logout', 'GET /signed-out', 'POST /backchannel-logout'];
+/**
+ * Every route the sign-in makes public (the demo's routes are behind its authorizers), with the
+ * catch-all it adds on an API of its own so unknown paths get its 404 page, security headers included.
+ */
+const PUBLIC_ROUTES = ['GET /login', 'GET /callback', 'GET /me', 'GET /signed-in', 'GET /logout', 'POST /logout', 'GET /signed-out', 'POST /backchannel-logout', '$default'];
 
 let synthesized: LoginFlowApp;
 let template: Template;
@@ -113,6 +117,7 @@ describe('HTTP API', () => {
       'POST /logout': open('logout'),
       'GET /signed-out': open('logout'),
       'POST /backchannel-logout': open('backchannelLogout'),
+      '$default': open('session'),
       'GET /hello': { target: getAtt(ids.demo, 'Arn'), authorization: 'CUSTOM', authorizer: ref(authorizerId('session')) },
       'GET /hello/page': { target: getAtt(ids.demo, 'Arn'), authorization: 'CUSTOM', authorizer: ref(authorizerId('page-session')) },
     });
@@ -149,7 +154,8 @@ describe('HTTP API', () => {
     expect(Object.fromEntries(byFunction)).toEqual({
       [key('login')]: ['/*/*/login'],
       [key('callback')]: ['/*/*/callback'],
-      [key('session')]: ['/*/*/me', '/*/*/signed-in'],
+      // The $default route's source ARN ends at the stage: it matches any path, as the route does.
+      [key('session')]: ['/*/*', '/*/*/me', '/*/*/signed-in'],
       [key('logout')]: ['/*/*/logout', '/*/*/logout', '/*/*/signed-out'],
       [key('backchannelLogout')]: ['/*/*/backchannel-logout'],
       [key('authorizer')]: [asAuthorizer('session')],
@@ -246,7 +252,7 @@ describe('DynamoDB tables', () => {
     KeySchema: [{ AttributeName: TABLE_PARTITION_KEY, KeyType: 'HASH' }],
     BillingMode: 'PAY_PER_REQUEST',
     TimeToLiveSpecification: { AttributeName: TABLE_TTL_ATTRIBUTE, Enabled: true },
-    PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 },
     SSESpecification: { SSEEnabled: true },
   };
 
@@ -272,6 +278,10 @@ describe('DynamoDB tables', () => {
 
   test('by default the data outlives the stack (Retain on delete and on replacement)', () => {
     for (const table of [ids.table, ids.sessions, ids.logoutTokens]) expect(resource(table)).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  test('the stack and the construct agree on the point-in-time recovery default', () => {
+    expect(DEFAULT_PITR_DAYS).toBe(STACK_CONTEXT.pointInTimeRecoveryDays.fallback);
   });
 });
 
@@ -377,6 +387,7 @@ describe('the stack with every option set', () => {
         throttleBurstLimit: 10,
         rejectedCallbacksAlarmThreshold: 3,
         retainData: false,
+        pointInTimeRecoveryDays: '7',
         alarmTopicArn: ALARM_TOPIC_ARN,
       },
       { bundle: false },
@@ -401,6 +412,11 @@ describe('the stack with every option set', () => {
     // One per function, and the API's access logs.
     expect(logGroups).toHaveLength(DEPLOYED_FUNCTIONS.length + 1);
     for (const resource of [...tables, ...logGroups]) expect(resource).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
+  test('pointInTimeRecoveryDays reaches every table: recovery goes back 7 days', () => {
+    const recovery = Object.values(resourcesOfType(customTemplate, 'AWS::DynamoDB::Table')).map((table) => table.Properties.PointInTimeRecoverySpecification);
+    expect(recovery).toEqual(Array.from({ length: 3 }, () => ({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 7 })));
   });
 
   test('a custom domain becomes the base URL of the functions and of the printed URLs', () => {

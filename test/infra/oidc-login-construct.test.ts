@@ -188,6 +188,12 @@ describe('on your HTTP API', () => {
     for (const routeKey of SIGN_IN_ROUTES) expect(all[routeKey]).toMatchObject({ AuthorizationType: 'NONE' });
   });
 
+  test('adds no $default route: what answers paths nobody routed stays your choice', () => {
+    const s = full();
+    expect(routes(s.template)).not.toHaveProperty('$default');
+    expect(s.app.login.node.tryFindChild('not-found-route')).toBeUndefined();
+  });
+
   test('makes no stage and no access-log group: your stage is the only one, and every other log group is one of its functions\'', () => {
     const s = full();
     expect(Object.keys(resourcesOfType(s.template, 'AWS::ApiGatewayV2::Stage'))).toEqual([s.app.logicalId(s.app.stage)]);
@@ -340,6 +346,11 @@ describe('props, validated at construction', () => {
       'OidcLogin settings.idTokenSigningAlgs may list only RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA (never none or HS*), got "HS256"',
     ],
     ['an authorizerCacheTtl over an hour', () => ({ authorizerCacheTtl: Duration.seconds(4000) }), 'OidcLogin authorizerCacheTtl must be whole seconds from 0 to 3600'],
+    ...[0, 36, 1.5].map((days): [string, (stack: Stack) => Partial<OidcLoginProps>, string] => [
+      `a pointInTimeRecoveryDays of ${days}`,
+      () => ({ pointInTimeRecoveryDays: days }),
+      `OidcLogin pointInTimeRecoveryDays must be a whole number from 1 to 35, got ${days}`,
+    ]),
     [
       'both clientSecret and createClientSecret',
       (stack) => ({ clientSecret: secret(stack), createClientSecret: true }),
@@ -361,5 +372,9 @@ describe('props, validated at construction', () => {
 
   test('a scope without openid is fine while there is no secret: the flow stops at the recorded code', () => {
     expect(() => constructionError(() => ({ settings: { ...SETTINGS, scope: 'email profile' } }))).toThrow('the props were accepted');
+  });
+
+  test.each([1, 35])('a pointInTimeRecoveryDays of %i, at the edge of what DynamoDB allows, is accepted', (days) => {
+    expect(() => constructionError(() => ({ pointInTimeRecoveryDays: days }))).toThrow('the props were accepted');
   });
 });

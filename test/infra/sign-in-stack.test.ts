@@ -238,7 +238,7 @@ describe('the sessions table', () => {
         KeySchema: [{ AttributeName: TABLE_PARTITION_KEY, KeyType: 'HASH' }],
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: TABLE_TTL_ATTRIBUTE, Enabled: true },
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 },
         SSESpecification: { SSEEnabled: true },
       }),
       DeletionPolicy: 'Retain',

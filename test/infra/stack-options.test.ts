@@ -62,6 +62,11 @@ describe('context settings, validated at synth time', () => {
     expect(options.throttleRateLimit).toBe(7);
   });
 
+  test('pointInTimeRecoveryDays from -c (a string) or cdk.json (a number)', () => {
+    expect(optionsFor({ ...REQUIRED_CONTEXT, pointInTimeRecoveryDays: '7' }).pointInTimeRecoveryDays).toBe(7);
+    expect(optionsFor({ ...REQUIRED_CONTEXT, pointInTimeRecoveryDays: 14 }).pointInTimeRecoveryDays).toBe(14);
+  });
+
   test.each<[string, Record<string, unknown>, string]>([
     ['no issuerUrl', { clientId: 'c' }, 'context "issuerUrl" is not set'],
     ['no clientId', { issuerUrl: 'https://tenant.example.test/' }, 'context "clientId" is not set'],
@@ -77,6 +82,8 @@ describe('context settings, validated at synth time', () => {
       { ...REQUIRED_CONTEXT, rejectedCallbacksAlarmThreshold: -1 },
       'context "rejectedCallbacksAlarmThreshold" must be a positive whole number, got "-1"',
     ],
+    ['a pointInTimeRecoveryDays of 0', { ...REQUIRED_CONTEXT, pointInTimeRecoveryDays: 0 }, 'context "pointInTimeRecoveryDays" must be a positive whole number, got "0"'],
+    ['a pointInTimeRecoveryDays in words', { ...REQUIRED_CONTEXT, pointInTimeRecoveryDays: 'a week' }, 'context "pointInTimeRecoveryDays" must be a positive whole number, got "a week"'],
     ['a retainData that is not a boolean', { ...REQUIRED_CONTEXT, retainData: 'maybe' }, 'context "retainData" must be true or false, got "maybe"'],
     [
       'an alarmTopicArn that is not an SNS topic',
