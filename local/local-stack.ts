@@ -205,7 +205,8 @@ async function publishState(stateFile: string, state: LocalStackState): Promise<
 
 /** Listens on one address; an optional one (IPv6 loopback) may be missing from the machine, but never taken. */
 async function listen(server: Server, port: number, host: string, { optional = false } = {}): Promise<boolean> {
-  server.listen(port, host);
+  // A deep accept queue, so a burst of connections waits for the event loop instead of being refused.
+  server.listen({ port, host, backlog: 4096 });
   try {
     await once(server, 'listening');
     return true;

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { closeServer } from './close-server.js';
+import { createProviderStorage } from './provider-storage.js';
 import { findFreePort } from './free-port.js';
 import { consentPage, errorPage, loginPage, logoutPage, providerPageCsp, signedOutPage } from './provider-pages.js';
 
@@ -50,7 +51,8 @@ const AUTH0_ROUTES = {
 } as const;
 
 const SIGNING_ALGORITHM = 'RS256';
-const TTL_SECONDS = { AccessToken: 3600, IdToken: 3600, Interaction: 600, Session: 3600, Grant: 3600 } as const;
+/** Codes live as long as a login's state may (10 minutes), so a sign-in paused at the provider can still finish. */
+const TTL_SECONDS = { AccessToken: 3600, AuthorizationCode: 600, IdToken: 3600, Interaction: 600, Session: 3600, Grant: 3600 } as const;
 /** Auth0's standard claims, granted per scope; `sub` always. */
 const CLAIMS_BY_SCOPE = { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] } as const;
 const EMAIL_DOMAIN = 'example.test';
@@ -105,10 +107,11 @@ function isProviderModule(value: unknown): value is { default: ProviderConstruct
 }
 
 /**
- * The library announces, on every start, that it prefers Node 22 and that it keeps its state in
- * memory. Both are expected for a local stand-in; any other warning still prints.
+ * The library announces, on every start, that it prefers Node 22: expected for a local stand-in
+ * (its state is in our own storage, so its in-memory warning no longer appears); any other warning
+ * still prints.
  */
-const EXPECTED_WARNINGS = ['Unsupported runtime', 'a quick start development-only in-memory adapter'];
+const EXPECTED_WARNINGS = ['Unsupported runtime'];
 
 async function withoutExpectedWarnings<T>(work: () => Promise<T>): Promise<T> {
   const warn = console.warn;
@@ -244,6 +247,7 @@ async function handleInteraction(
 function providerConfiguration(options: EmbeddedProviderOptions, applicationName: string, csp: string): object {
   const backchannel = options.backchannelLogoutUri;
   return {
+    adapter: createProviderStorage(),
     jwks: signingKeys(),
     clients: [
       {

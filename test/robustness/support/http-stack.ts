@@ -110,6 +110,13 @@ export class Browser {
     return this.jar.get(name);
   }
 
+  /** The same browser (its cookies) on other connections. */
+  on(agent: Agent): Browser {
+    const moved = new Browser(this.origin, agent, this.timeoutMs);
+    for (const [name, value] of this.jar) moved.jar.set(name, value);
+    return moved;
+  }
+
   async get(pathAndQuery: string): Promise<HttpAnswer> {
     const cookieHeader = this.jar.size === 0 ? undefined : [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
     const answer = await httpGet(this.agent, `${this.origin}${pathAndQuery}`, cookieHeader, this.timeoutMs);
