@@ -1,27 +1,8 @@
-import {
-  createLocalJWKSet,
-  exportJWK,
-  exportSPKI,
-  generateKeyPair,
-  SignJWT,
-  type JSONWebKeySet,
-  type JWK,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { createLocalJWKSet, exportSPKI, SignJWT, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { createKeySetCache, JWKS_REFETCH_INTERVAL_MS } from '../../lambdas/core/token/jwks-cache.js';
 import { CLOCK_LEEWAY_SECONDS, pickProfileClaims, verifyIdToken, type IdTokenExpectations, type VerifiedIdToken } from '../../lambdas/core/token/id-token.js';
 import { SignInFailure, type SignInFailureReason } from '../../lambdas/core/token/sign-in-failure.js';
-
-type GeneratedKeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
-
-interface KeyPair {
-  readonly kid: string;
-  readonly alg: string;
-  readonly privateKey: GeneratedKeyPair['privateKey'];
-  readonly publicKey: GeneratedKeyPair['publicKey'];
-  readonly jwk: JWK;
-}
+import { base64UrlJson, keyPair, signJwt, type KeyPair } from '../support/signing-keys.js';
 
 const ISSUER = 'https://tenant.example.test/';
 const CLIENT_ID = 'client-123';
@@ -35,11 +16,6 @@ let impostor: KeyPair;
 let rotated: KeyPair;
 let keySet: JSONWebKeySet;
 let keys: JWTVerifyGetKey;
-
-async function keyPair(kid: string, alg: string): Promise<KeyPair> {
-  const { privateKey, publicKey } = await generateKeyPair(alg);
-  return { kid, alg, privateKey, publicKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
-}
 
 beforeAll(async () => {
   [current, rs384, impostor, rotated] = await Promise.all([
@@ -57,17 +33,8 @@ function claims(overrides: JWTPayload = {}): JWTPayload {
   return { iss: ISSUER, aud: CLIENT_ID, sub: 'auth0|user-1', sid: 'sid-1', nonce: NONCE, iat: NOW, exp: NOW + 600, ...overrides };
 }
 
-/** Drops claims whose override is `undefined`, so a test can express "no such claim". */
-function withoutUndefined(payload: JWTPayload): JWTPayload {
-  return Object.fromEntries(Object.entries(payload).filter(([, value]) => value !== undefined));
-}
-
 function sign(payload: JWTPayload, key: KeyPair = current): Promise<string> {
-  return new SignJWT(withoutUndefined(payload)).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.privateKey);
-}
-
-function base64UrlJson(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
+  return signJwt(payload, key, 'JWT');
 }
 
 function expectations(overrides: Partial<IdTokenExpectations> = {}): IdTokenExpectations {

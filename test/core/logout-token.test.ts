@@ -1,4 +1,4 @@
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { CLOCK_LEEWAY_SECONDS } from '../../lambdas/core/token/id-token.js';
 import {
   BACKCHANNEL_LOGOUT_EVENT,
@@ -9,15 +9,7 @@ import {
   type LogoutTokenProblem,
   type VerifiedLogoutToken,
 } from '../../lambdas/core/token/logout-token.js';
-
-type GeneratedKeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
-
-interface KeyPair {
-  readonly kid: string;
-  readonly alg: string;
-  readonly privateKey: GeneratedKeyPair['privateKey'];
-  readonly jwk: JWK;
-}
+import { base64UrlJson, keyPair, signJwt, type KeyPair } from '../support/signing-keys.js';
 
 const ISSUER = 'https://tenant.example.test/';
 const CLIENT_ID = 'client-123';
@@ -28,11 +20,6 @@ let rs384: KeyPair;
 /** A different key published under `current`'s kid: what a forger without the private key can do. */
 let impostor: KeyPair;
 let keys: JWTVerifyGetKey;
-
-async function keyPair(kid: string, alg: string): Promise<KeyPair> {
-  const { privateKey, publicKey } = await generateKeyPair(alg);
-  return { kid, alg, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
-}
 
 beforeAll(async () => {
   [current, rs384, impostor] = await Promise.all([keyPair('key-1', 'RS256'), keyPair('key-384', 'RS384'), keyPair('key-1', 'RS256')]);
@@ -54,17 +41,8 @@ function claims(overrides: JWTPayload = {}): JWTPayload {
   };
 }
 
-/** Drops claims whose override is `undefined`, so a test can express "no such claim". */
-function withoutUndefined(payload: JWTPayload): JWTPayload {
-  return Object.fromEntries(Object.entries(payload).filter(([, value]) => value !== undefined));
-}
-
 function sign(payload: JWTPayload, key: KeyPair = current): Promise<string> {
-  return new SignJWT(withoutUndefined(payload)).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'logout+jwt' }).sign(key.privateKey);
-}
-
-function base64UrlJson(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
+  return signJwt(payload, key, 'logout+jwt');
 }
 
 const expectations: LogoutTokenExpectations = { issuer: ISSUER, clientId: CLIENT_ID, algorithms: ['RS256'], nowSeconds: NOW };

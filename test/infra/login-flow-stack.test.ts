@@ -9,6 +9,7 @@ import { DEFAULT_PITR_DAYS } from '../../lib/flow-table.js';
 import { DEFAULT_REJECTED_CALLBACKS_ALARM_THRESHOLD, DEFAULT_THROTTLE } from '../../lib/oidc-login.js';
 import { STACK_CONTEXT } from '../../lib/stack-options.js';
 import { parseLogLine } from '../support/logs.js';
+import { DEFAULT_SETTINGS_ENV } from '../support/settings.js';
 import {
   DEPLOYED_FUNCTIONS,
   LoginFlowApp,
@@ -55,24 +56,6 @@ afterAll(() => synthesized.remove());
 
 const resource = (logicalId: string) => resourceOf(template, logicalId);
 
-/** The validated defaults of the required settings, as every sign-in function receives them. */
-const DEFAULT_SETTINGS_ENV = {
-  ISSUER_URL: 'https://tenant.example.test/',
-  CLIENT_ID: 'client-123',
-  SCOPE: 'openid profile email',
-  AUTHORIZATION_ENDPOINT: 'https://tenant.example.test/authorize',
-  STATE_TTL_SECONDS: '600',
-  RETENTION_DAYS: '7',
-  REQUIRE_ISS: 'false',
-  TOKEN_ENDPOINT_AUTH_METHOD: 'client_secret_post',
-  TOKEN_ENDPOINT: 'https://tenant.example.test/oauth/token',
-  JWKS_URI: 'https://tenant.example.test/.well-known/jwks.json',
-  END_SESSION_ENDPOINT: 'https://tenant.example.test/oidc/logout',
-  ID_TOKEN_SIGNING_ALGS: 'RS256',
-  SESSION_IDLE_SECONDS: '86400',
-  SESSION_ABSOLUTE_SECONDS: '604800',
-  PROFILE_CLAIMS: 'name email email_verified picture org_id',
-};
 
 /** The template's authorizers by name, as logical ids. */
 function authorizerIds(): Record<string, string> {

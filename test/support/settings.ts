@@ -23,3 +23,22 @@ export const DEFAULT_FLOW_SETTINGS: FlowSettings = {
   sessionAbsoluteSeconds: 604_800,
   profileClaims: ['name', 'email', 'email_verified', 'picture', 'org_id'],
 };
+
+/** Those defaults as every sign-in function receives them in its environment. */
+export const DEFAULT_SETTINGS_ENV = {
+  ISSUER_URL: 'https://tenant.example.test/',
+  CLIENT_ID: 'client-123',
+  SCOPE: 'openid profile email',
+  AUTHORIZATION_ENDPOINT: 'https://tenant.example.test/authorize',
+  STATE_TTL_SECONDS: '600',
+  RETENTION_DAYS: '7',
+  REQUIRE_ISS: 'false',
+  TOKEN_ENDPOINT_AUTH_METHOD: 'client_secret_post',
+  TOKEN_ENDPOINT: 'https://tenant.example.test/oauth/token',
+  JWKS_URI: 'https://tenant.example.test/.well-known/jwks.json',
+  END_SESSION_ENDPOINT: 'https://tenant.example.test/oidc/logout',
+  ID_TOKEN_SIGNING_ALGS: 'RS256',
+  SESSION_IDLE_SECONDS: '86400',
+  SESSION_ABSOLUTE_SECONDS: '604800',
+  PROFILE_CLAIMS: 'name email email_verified picture org_id',
+} as const;
