@@ -25,7 +25,7 @@ export interface UnneededPart {
  */
 export const DYNAMODB_COMMANDS: Readonly<Record<FunctionName, readonly string[]>> = {
   login: ['PutItem'],
-  callback: ['UpdateItem', 'TransactWriteItems'],
+  callback: ['UpdateItem', 'GetItem', 'TransactWriteItems'],
   session: ['GetItem', 'UpdateItem', 'DeleteItem'],
   logout: ['GetItem', 'UpdateItem', 'DeleteItem'],
   authorizer: ['GetItem'],

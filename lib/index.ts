@@ -5,3 +5,5 @@
 export { OidcLogin, DEFAULT_THROTTLE, DEFAULT_REJECTED_CALLBACKS_ALARM_THRESHOLD } from './oidc-login.js';
 export type { OidcLoginProps, OidcLoginSettings, OidcLoginSettingValue } from './oidc-login.js';
 export { ConfigError } from '../lambdas/core/config.js';
+export { RateLimitedEdge, MIN_REQUESTS_PER_FIVE_MINUTES } from './rate-limited-edge.js';
+export type { RateLimitedEdgeProps } from './rate-limited-edge.js';

@@ -31,6 +31,7 @@ export class LoginFlowStack extends Stack {
       pointInTimeRecoveryDays: options.pointInTimeRecoveryDays,
       throttle: { rateLimit: options.throttleRateLimit, burstLimit: options.throttleBurstLimit },
       rejectedCallbacksAlarmThreshold: options.rejectedCallbacksAlarmThreshold,
+      ...(options.rateLimitPerFiveMinutes === undefined ? {} : { rateLimit: { requestsPerFiveMinutes: options.rateLimitPerFiveMinutes } }),
       ...(options.alarmTopicArn === undefined ? {} : { alarmAction: new SnsAction(Topic.fromTopicArn(this, 'alarm-topic', options.alarmTopicArn)) }),
     });
 

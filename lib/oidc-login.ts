@@ -21,6 +21,8 @@ import {
   AUTHORIZER_MODE_ENV,
   CALLBACK_TIMEOUT_SECONDS,
   LOGOUT_TOKEN_TABLE_NAME_ENV,
+  ORIGIN_VERIFY_HEADER,
+  ORIGIN_VERIFY_SECRET_ENV,
   SESSION_TABLE_NAME_ENV,
   TABLE_NAME_ENV,
   type AuthorizerMode,
@@ -31,6 +33,7 @@ import { LoginApi } from './login-api.js';
 import { LoginFlowFunction } from './login-flow-function.js';
 import { LogoutTokensTable } from './logout-tokens-table.js';
 import { LoginFlowMonitoring } from './monitoring.js';
+import { RateLimitedEdge, validateRateLimitedEdge } from './rate-limited-edge.js';
 import { SessionsTable } from './sessions-table.js';
 import { TransactionsTable } from './transactions-table.js';
 
@@ -51,7 +54,7 @@ export interface OidcLoginProps {
   readonly httpApi?: HttpApi;
   /**
    * The public base URL (a custom domain, without a path: cookies are scoped to a host).
-   * @default the HTTP API's own URL
+   * @default the rate-limited edge's URL with `rateLimit`, else the HTTP API's own URL
    */
   readonly baseUrl?: string;
   /**
@@ -70,7 +73,7 @@ export interface OidcLoginProps {
   readonly authorizerCacheTtl?: Duration;
   /** `POST /backchannel-logout`, so sign-out at the provider ends sessions here. @default true */
   readonly backchannelLogout?: boolean;
-  /** For the tables, the made secret and the log groups. @default RemovalPolicy.RETAIN */
+  /** For the tables, the made secrets and the log groups. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
   /**
    * How far back the tables' point-in-time recovery reaches, 1-35 days. Backups keep codes,
@@ -78,15 +81,29 @@ export interface OidcLoginProps {
    * @default 35
    */
   readonly pointInTimeRecoveryDays?: number;
-  /** For an HTTP API the construct makes (yours keeps its own stage settings). @default 50 requests/s, burst 100 */
+  /** For an HTTP API the construct makes (yours keeps its own stage settings). @default DEFAULT_THROTTLE: 100 requests/s, burst 200 */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * A per-client rate limit: CloudFront with an AWS WAF rate-based rule (per client IP, per path) in
+   * front of the HTTP API, and the sign-in's functions refusing requests that did not come through it.
+   * Your own routes on the API get the same only behind `authorizer` or `pageAuthorizer`. A web ACL
+   * made here needs the stack in us-east-1; elsewhere pass `webAclArn` (see RateLimitedEdge).
+   * @default none: no CloudFront, no WAF, only the stage throttle
+   */
+  readonly rateLimit?: { readonly requestsPerFiveMinutes: number; readonly webAclArn?: string };
   /** Rejected callbacks per 5 minutes that raise an alarm. @default 25 */
   readonly rejectedCallbacksAlarmThreshold?: number;
   /** Where alarms notify. @default none */
   readonly alarmAction?: IAlarmAction;
 }
 
-export const DEFAULT_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+/**
+ * A cap on the whole stage, shared by every client, so it is no per-client defence (that is
+ * `rateLimit`'s WAF rule): it bounds what a flood can cost, at most 100 logins and so 100 DynamoDB
+ * write units a second, while one client alone must send that much to make everyone wait. Far below
+ * API Gateway's and Lambda's account limits, so it never competes with other APIs in the account.
+ */
+export const DEFAULT_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
 export const DEFAULT_REJECTED_CALLBACKS_ALARM_THRESHOLD = 25;
 /** API Gateway's limit for a Lambda authorizer's result cache. */
 const MAX_AUTHORIZER_CACHE_SECONDS = 3600;
@@ -132,6 +149,8 @@ export class OidcLogin extends Construct {
   /** For page routes: always lets the request through, with the user or `authenticated: false` in the context. */
   public readonly pageAuthorizer: HttpLambdaAuthorizer;
   public readonly monitoring: LoginFlowMonitoring;
+  /** CloudFront and WAF in front of the API; undefined without `rateLimit`. */
+  public readonly edge: RateLimitedEdge | undefined;
 
   constructor(scope: Construct, id: string, props: OidcLoginProps) {
     super(scope, id);
@@ -154,6 +173,7 @@ export class OidcLogin extends Construct {
     if (!Number.isInteger(pointInTimeRecoveryDays) || pointInTimeRecoveryDays < 1 || pointInTimeRecoveryDays > 35) {
       throw new ConfigError(`OidcLogin pointInTimeRecoveryDays must be a whole number from 1 to 35, got ${pointInTimeRecoveryDays}`);
     }
+    if (props.rateLimit !== undefined) validateRateLimitedEdge(this, props.rateLimit, 'OidcLogin rateLimit');
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const backchannel = props.backchannelLogout ?? true;
 
@@ -234,8 +254,23 @@ export class OidcLogin extends Construct {
           })
         : undefined;
     this.httpApi = props.httpApi ?? (this.madeApi as LoginApi).api;
-    this.baseUrl = baseUrlProp ?? this.httpApi.apiEndpoint;
-    for (const fn of all) fn.addEnvironment(SETTINGS.baseUrl.envVar, this.baseUrl);
+    this.edge =
+      props.rateLimit === undefined
+        ? undefined
+        : new RateLimitedEdge(this, 'edge', {
+            httpApi: this.httpApi,
+            requestsPerFiveMinutes: props.rateLimit.requestsPerFiveMinutes,
+            ...(props.rateLimit.webAclArn === undefined ? {} : { webAclArn: props.rateLimit.webAclArn }),
+            removalPolicy,
+          });
+    this.baseUrl = baseUrlProp ?? this.edge?.url ?? this.httpApi.apiEndpoint;
+    for (const fn of all) {
+      fn.addEnvironment(SETTINGS.baseUrl.envVar, this.baseUrl);
+      // A dynamic reference, so the template never holds the value. It may sit in the environment: it is
+      // no user credential and opens no data, it only proves a request came through CloudFront, and
+      // rotating it is a redeploy.
+      if (this.edge !== undefined) fn.addEnvironment(ORIGIN_VERIFY_SECRET_ENV, this.edge.originSecretReference);
+    }
 
     const route = (path: string, methods: HttpMethod[], fn: LoginFlowFunction): HttpRoute[] =>
       this.httpApi.addRoutes({ path, methods, integration: new HttpLambdaIntegration(`${fn.node.id}-${path}-integration`, fn) });
@@ -264,7 +299,8 @@ export class OidcLogin extends Construct {
       authorizerName: 'session',
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       // The cache key, when caching is on: the whole Cookie header, so one session's answer is never another's.
-      identitySource: ['$request.header.Cookie'],
+      // Behind the edge its header too: else a cached answer would let a request around the edge through unchecked.
+      identitySource: ['$request.header.Cookie', ...(this.edge === undefined ? [] : [`$request.header.${ORIGIN_VERIFY_HEADER}`])],
       resultsCacheTtl: Duration.seconds(cacheSeconds),
     });
     this.pageAuthorizer = new HttpLambdaAuthorizer('page-session-authorizer', pageAuthorizer, {

@@ -10,6 +10,8 @@ import {
   type RawSettings,
   type SettingName,
 } from '../lambdas/core/config.js';
+import { DEFAULT_THROTTLE } from './oidc-login.js';
+import { MIN_REQUESTS_PER_FIVE_MINUTES } from './rate-limited-edge.js';
 
 /** Everything the stack reads from CDK context, validated at synth time. */
 export interface LoginFlowStackOptions {
@@ -27,13 +29,18 @@ export interface LoginFlowStackOptions {
   readonly createClientSecret: boolean;
   /** How far back point-in-time recovery reaches, 1-35 days. */
   readonly pointInTimeRecoveryDays: number;
+  /** WAF's limit per client IP and path behind CloudFront. @default undefined: no CloudFront and no WAF */
+  readonly rateLimitPerFiveMinutes?: number | undefined;
 }
 
 export const STACK_CONTEXT = {
-  throttleRateLimit: { key: 'throttleRateLimit', fallback: 50 },
-  throttleBurstLimit: { key: 'throttleBurstLimit', fallback: 100 },
+  // The construct's default, and its reason: a global cap on cost, not a per-client limit.
+  throttleRateLimit: { key: 'throttleRateLimit', fallback: DEFAULT_THROTTLE.rateLimit },
+  throttleBurstLimit: { key: 'throttleBurstLimit', fallback: DEFAULT_THROTTLE.burstLimit },
   rejectedCallbacksAlarmThreshold: { key: 'rejectedCallbacksAlarmThreshold', fallback: 25 },
   pointInTimeRecoveryDays: { key: 'pointInTimeRecoveryDays', fallback: 35 },
+  /** Off unless given: CloudFront and WAF cost money and need us-east-1. */
+  rateLimitPerFiveMinutes: { key: 'rateLimitPerFiveMinutes', fallback: undefined },
 } as const;
 
 function contextString(node: Node, key: string): string | undefined {
@@ -44,7 +51,7 @@ function contextString(node: Node, key: string): string | undefined {
   throw new ConfigError(`context "${key}" must be a string, number or boolean`);
 }
 
-function contextPositiveInteger(node: Node, option: { key: string; fallback: number }): number {
+function contextPositiveInteger<Fallback extends number | undefined>(node: Node, option: { key: string; fallback: Fallback }): number | Fallback {
   const value = contextString(node, option.key);
   if (value === undefined) return option.fallback;
   if (!/^[1-9]\d{0,6}$/.test(value)) throw new ConfigError(`context "${option.key}" must be a positive whole number, got "${value}"`);
@@ -67,6 +74,10 @@ export function readStackOptions(node: Node): LoginFlowStackOptions {
   if ((createClientSecret || settings.clientSecretArn !== undefined) && !settings.scope.split(' ').includes('openid')) {
     throw new ConfigError('context "scope" must include openid when a client secret is configured: signing in needs an ID token');
   }
+  const rateLimitPerFiveMinutes = contextPositiveInteger(node, STACK_CONTEXT.rateLimitPerFiveMinutes);
+  if (rateLimitPerFiveMinutes !== undefined && rateLimitPerFiveMinutes < MIN_REQUESTS_PER_FIVE_MINUTES) {
+    throw new ConfigError(`context "rateLimitPerFiveMinutes" must be at least ${MIN_REQUESTS_PER_FIVE_MINUTES} (the AWS WAF minimum), got ${rateLimitPerFiveMinutes}`);
+  }
   const alarmTopicArn = contextString(node, 'alarmTopicArn');
   if (alarmTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(alarmTopicArn)) {
     throw new ConfigError(`context "alarmTopicArn" must be an SNS topic ARN, got "${alarmTopicArn}"`);
@@ -81,7 +92,8 @@ export function readStackOptions(node: Node): LoginFlowStackOptions {
     rejectedCallbacksAlarmThreshold: contextPositiveInteger(node, STACK_CONTEXT.rejectedCallbacksAlarmThreshold),
     alarmTopicArn,
     createClientSecret,
-    pointInTimeRecoveryDays: contextPositiveInteger(node, STACK_CONTEXT.pointInTimeRecoveryDays),
+    pointInTimeRecoveryDays: contextPitrDays(node),
+    rateLimitPerFiveMinutes,
   };
 }
 
@@ -94,4 +106,11 @@ function contextBoolean(node: Node, key: string, fallback: boolean): boolean {
 
 export function removalPolicyFor(options: LoginFlowStackOptions): RemovalPolicy {
   return options.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+}
+
+/** DynamoDB's own range, checked here so the error names the context key rather than the construct's prop. */
+function contextPitrDays(node: Node): number {
+  const days = contextPositiveInteger(node, STACK_CONTEXT.pointInTimeRecoveryDays);
+  if (days > 35) throw new ConfigError(`context "pointInTimeRecoveryDays" must be from 1 to 35, got ${days}`);
+  return days;
 }

@@ -211,7 +211,8 @@ async function listen(server: Server, port: number, host: string, { optional = f
     await once(server, 'listening');
     return true;
   } catch (error) {
-    const code = error instanceof Error && 'code' in error ? error.code : undefined;
+    // Not `instanceof Error`: errors from Node's own modules may come from another realm (a test runner's sandbox).
+    const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
     if (code === 'EADDRINUSE') throw new PortInUseError(port, host);
     if (optional && code === 'EADDRNOTAVAIL') return false;
     throw error;

@@ -147,11 +147,11 @@ describe('HTTP API', () => {
     });
   });
 
-  test('default throttling: rate 50/s and burst 100, the stack defaults and the construct defaults', () => {
-    expect(STACK_CONTEXT.throttleRateLimit.fallback).toBe(50);
-    expect(STACK_CONTEXT.throttleBurstLimit.fallback).toBe(100);
-    expect(DEFAULT_THROTTLE).toEqual({ rateLimit: 50, burstLimit: 100 });
-    expect(resource(ids.stage).Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+  test('default throttling: rate 100/s and burst 200, the stack defaults and the construct defaults', () => {
+    expect(STACK_CONTEXT.throttleRateLimit.fallback).toBe(100);
+    expect(STACK_CONTEXT.throttleBurstLimit.fallback).toBe(200);
+    expect(DEFAULT_THROTTLE).toEqual({ rateLimit: 100, burstLimit: 200 });
+    expect(resource(ids.stage).Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
   });
 
   test('access logs go to a log group with a retention, in JSON that never records the query string or cookies', () => {
