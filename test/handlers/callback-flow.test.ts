@@ -1,3 +1,4 @@
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { MAX_CODE_LENGTH, MAX_RECORDED_CODE_LENGTH } from '../../lambdas/core/authorization-response.js';
 import { randomToken, sha256Base64Url } from '../../lambdas/core/encoding.js';
 import { METRICS_NAMESPACE } from '../../lambdas/core/metrics.js';
@@ -51,6 +52,23 @@ describe('GET /callback: success', () => {
     );
     expectRedirect(response, 303, `${TEST_BASE_URL}/dashboard?view=all`);
   });
+
+  test.each(['https://evil.example/x', '//evil.example/x', '/\\evil.example', '/login?prompt=none', '/%252525252F%252525252Fevil.com'])(
+    'a stored returnTo tampered with in the table (%s) is checked again: the user lands on /signed-in',
+    async (tampered) => {
+      const login = await flow.login('returnTo=%2Fdashboard');
+      await flow.client.send(
+        new UpdateItemCommand({
+          TableName: flow.tableName,
+          Key: { id: { S: login.transactionId } },
+          UpdateExpression: 'SET returnTo = :tampered',
+          ExpressionAttributeValues: { ':tampered': { S: tampered } },
+        }),
+      );
+      const response = await flow.callback(callbackQuery({ code: 'code-abc', state: login.state }), login.bindingSecret);
+      expectRedirect(response, 303, SIGNED_IN_URL);
+    },
+  );
 
   test('without a returnTo lands on the built-in signed-in page, which shows no code', async () => {
     const login = await flow.login();
