@@ -51,14 +51,17 @@ export interface SessionDependencies extends BaseDependencies {
   readonly sessions: SessionStore;
 }
 
+/** The runtime side every function shares: the clock, the log line, and the edge's secret when there is one. */
+function runtimeFromEnv(env: NodeJS.ProcessEnv): Omit<BaseDependencies, 'config'> {
+  return { now: Date.now, log: writeRequestLog, originSecret: originSecretFromEnv(env) };
+}
+
 /** Cold start: read and validate everything once, so a bad deploy fails loudly, naming the setting. */
 export function loginDependenciesFromEnv(env: NodeJS.ProcessEnv): LoginDependencies {
   return {
     config: loadLoginConfigFromEnv(env),
     store: createPendingStore(createDynamoDbClient(env), requireEnv(env, TABLE_NAME_ENV)),
-    now: Date.now,
-    log: writeRequestLog,
-    originSecret: originSecretFromEnv(env),
+    ...runtimeFromEnv(env),
   };
 }
 
@@ -71,9 +74,7 @@ export function callbackDependenciesFromEnv(env: NodeJS.ProcessEnv): CallbackDep
       requireEnv(env, TABLE_NAME_ENV),
       sessionsTable === undefined || sessionsTable === '' ? undefined : sessionsTable,
     ),
-    now: Date.now,
-    log: writeRequestLog,
-    originSecret: originSecretFromEnv(env),
+    ...runtimeFromEnv(env),
   };
 }
 
@@ -81,9 +82,7 @@ export function sessionDependenciesFromEnv(env: NodeJS.ProcessEnv): SessionDepen
   return {
     config: loadConfigFromEnv(env),
     sessions: createSessionStore(createDynamoDbClient(env), requireEnv(env, SESSION_TABLE_NAME_ENV)),
-    now: Date.now,
-    log: writeRequestLog,
-    originSecret: originSecretFromEnv(env),
+    ...runtimeFromEnv(env),
   };
 }
 
@@ -100,9 +99,7 @@ export function authorizerDependenciesFromEnv(env: NodeJS.ProcessEnv): Authorize
     config: loadConfigFromEnv(env),
     sessions: createSessionReader(createDynamoDbClient(env), requireEnv(env, SESSION_TABLE_NAME_ENV)),
     mode,
-    now: Date.now,
-    log: writeRequestLog,
-    originSecret: originSecretFromEnv(env),
+    ...runtimeFromEnv(env),
   };
 }
 
@@ -114,8 +111,6 @@ export function backchannelDependenciesFromEnv(env: NodeJS.ProcessEnv): Backchan
   return {
     config: loadConfigFromEnv(env),
     store: createBackchannelStore(createDynamoDbClient(env), requireEnv(env, SESSION_TABLE_NAME_ENV), requireEnv(env, LOGOUT_TOKEN_TABLE_NAME_ENV)),
-    now: Date.now,
-    log: writeRequestLog,
-    originSecret: originSecretFromEnv(env),
+    ...runtimeFromEnv(env),
   };
 }
