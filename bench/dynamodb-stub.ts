@@ -1,13 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { DEFAULT_SESSION_ABSOLUTE_SECONDS } from '../lambdas/core/config.js';
 import { SESSION_SID_INDEX, TABLE_PARTITION_KEY } from '../lambdas/core/contract.js';
+import { WARM_UP_KEY } from '../lambdas/shared/store.js';
 
 /**
  * A loopback stand-in for DynamoDB that speaks its JSON protocol (awsJson1_0) for the operations
  * the functions send, so the timed path runs the real SDK: serialize, sign, send over a kept-alive
  * connection, parse. It checks each request looks like what the SDK sends (target, content type,
  * SigV4 header, table, key) and answers success: a stateless stand-in for timing, not an emulator
- * (correctness is tested against DynamoDB Local). `GET /ping` answers the bench's bare round trip.
+ * (correctness is tested against DynamoDB Local). The one item it knows is missing is the stores'
+ * warm-up key, which it answers as DynamoDB does, so that each function's init sends what it would
+ * in Lambda and gets the same answer. `GET /ping` answers the bench's bare round trip.
  */
 
 const TARGET_PREFIX = 'DynamoDB_20120810.';
@@ -53,16 +56,28 @@ export interface DynamoDbStub {
   reset(): void;
 }
 
-type Answer = { ok: true; payload: object } | { ok: false; reason: string };
+/** `status` 400 with a DynamoDB error as payload: an answer DynamoDB gives well-formed requests too. */
+type Answer = { ok: true; payload: object; status?: number } | { ok: false; reason: string };
+
+/** What DynamoDB answers a conditional write whose condition does not hold. */
+const CONDITION_FAILED: Answer = {
+  ok: true,
+  status: 400,
+  payload: { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'The conditional request failed' },
+};
 
 const keyOf = (body: RequestBody | undefined): string | undefined => body?.Key?.[TABLE_PARTITION_KEY]?.S;
 
-/** The session /me reads: active (seen just now, the default lifetime ahead), so no touch is due either. */
+/**
+ * The session /me reads: active (seen just now, the default lifetime ahead), so no touch is due
+ * either; with the provider's `sid`, so the logout that reads it ends the provider's session too.
+ */
 function activeSession(id: string): Item {
   const nowSeconds = Math.floor(Date.now() / 1000);
   return {
     [TABLE_PARTITION_KEY]: { S: id },
     sub: { S: 'bench|user' },
+    sid: { S: 'bench-provider-session' },
     claims: { S: JSON.stringify({ name: 'Bench User', email: 'bench@example.test' }) },
     lastSeenAt: { N: String(nowSeconds) },
     absoluteExpiresAt: { N: String(nowSeconds + DEFAULT_SESSION_ABSOLUTE_SECONDS) },
@@ -80,27 +95,31 @@ function answer(operation: Operation, body: RequestBody, options: DynamoDbStubOp
     case 'PutItem': {
       // The login's pending transaction, or the back-channel logout's record of a logout token.
       if (body.TableName !== transactionsTable && body.TableName !== logoutTokensTable) return { ok: false, reason: `PutItem on unexpected table ${String(body.TableName)}` };
-      if (typeof body.Item?.[TABLE_PARTITION_KEY]?.S !== 'string') return { ok: false, reason: 'PutItem without a string key' };
-      return { ok: true, payload: {} };
+      const key = body.Item?.[TABLE_PARTITION_KEY]?.S;
+      if (typeof key !== 'string') return { ok: false, reason: 'PutItem without a string key' };
+      // The warm-up's put, conditional on the item existing.
+      return key === WARM_UP_KEY ? CONDITION_FAILED : { ok: true, payload: {} };
     }
     case 'UpdateItem': {
       const wrongTable = expectTable(transactionsTable);
       if (wrongTable !== undefined) return { ok: false, reason: wrongTable };
       const key = keyOf(body);
+      // The warm-up's update, conditional on the item existing, has no update expression.
+      if (key === WARM_UP_KEY) return CONDITION_FAILED;
       if (key === undefined || typeof body.UpdateExpression !== 'string') return { ok: false, reason: 'UpdateItem without key or expression' };
-      // ReturnValues ALL_NEW: enough of the consumed item for the callback (no returnTo: /signed-in).
-      const status = body.ExpressionAttributeValues?.[':outcome']?.S ?? 'code_received';
-      const { codeVerifier, nonce } = options.consumed;
-      return {
-        ok: true,
-        payload: { Attributes: { [TABLE_PARTITION_KEY]: { S: key }, status: { S: status }, codeVerifier: { S: codeVerifier }, nonce: { S: nonce } } },
-      };
+      return { ok: true, payload: {} };
     }
     case 'GetItem': {
-      const wrongTable = expectTable(sessionsTable);
-      if (wrongTable !== undefined) return { ok: false, reason: wrongTable };
       const key = keyOf(body);
       if (key === undefined) return { ok: false, reason: 'GetItem without a string key' };
+      if (key === WARM_UP_KEY) return { ok: true, payload: {} };
+      // The callback's read after consuming: what redeeming needs (no returnTo: /signed-in).
+      if (body.TableName === transactionsTable) {
+        const { codeVerifier, nonce } = options.consumed;
+        return { ok: true, payload: { Item: { codeVerifier: { S: codeVerifier }, nonce: { S: nonce } } } };
+      }
+      const wrongTable = expectTable(sessionsTable);
+      if (wrongTable !== undefined) return { ok: false, reason: wrongTable };
       return { ok: true, payload: { Item: activeSession(key) } };
     }
     case 'DeleteItem': {
@@ -108,8 +127,7 @@ function answer(operation: Operation, body: RequestBody, options: DynamoDbStubOp
       if (wrongTable !== undefined) return { ok: false, reason: wrongTable };
       const key = keyOf(body);
       if (key === undefined) return { ok: false, reason: 'DeleteItem without a string key' };
-      // ReturnValues ALL_OLD: the ended session, with the provider's sid for its logout.
-      return { ok: true, payload: { Attributes: { ...activeSession(key), sid: { S: 'bench-provider-session' } } } };
+      return { ok: true, payload: {} };
     }
     case 'Query': {
       // The back-channel logout's sessions of the logout token's `sid`, through the sessions table's index.
@@ -187,7 +205,7 @@ export function createDynamoDbStub(options: DynamoDbStubOptions): DynamoDbStub {
       const result = answer(operation, body, options);
       if (!result.ok) return reject(response, result.reason);
       requests[operation] = (requests[operation] ?? 0) + 1;
-      return reply(response, 200, result.payload);
+      return reply(response, result.status ?? 200, result.payload);
     });
   });
   server.on('connection', () => {

@@ -5,5 +5,7 @@ import { createBackchannelLogoutHandler } from './app.js';
 
 const dependencies = backchannelDependenciesFromEnv(process.env);
 const keys = providerKeys(createHttpClient().fetch, dependencies.config.jwksUri);
+// During init, not on the first logout's request: what the SDK defers to a client's first send (see WarmUp).
+await dependencies.store.warmUp?.();
 
 export const handler = createBackchannelLogoutHandler({ ...dependencies, keys: keys.getKey });

@@ -1,4 +1,8 @@
 import { sessionDependenciesFromEnv } from '../shared/dependencies.js';
 import { createSessionHandler } from './app.js';
 
-export const handler = createSessionHandler(sessionDependenciesFromEnv(process.env));
+const dependencies = sessionDependenciesFromEnv(process.env);
+// During init, not on the first user's request: what the SDK defers to a client's first send (see WarmUp).
+await dependencies.sessions.warmUp?.();
+
+export const handler = createSessionHandler(dependencies);

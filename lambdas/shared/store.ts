@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { PendingTransaction } from '../core/authorization-request.js';
 import { recordedCode, type StoredTransactionState } from '../core/authorization-response.js';
-import { SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../core/contract.js';
+import { DYNAMODB_REQUEST_TIMEOUT_MS, SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../core/contract.js';
 import type { SessionRecord } from '../core/session/session.js';
 import type { ClaimValue } from '../core/token/id-token.js';
 
@@ -79,13 +79,42 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * The key every warm-up names. No item ever has it: transaction, session and logout-token ids are
+ * all 43-character base64url tokens or digests.
+ */
+export const WARM_UP_KEY = 'warm-up';
+
+/**
+ * A client's first send does lazily what every later one reuses: Node loads its HTTP and web-stream
+ * modules, the SDK reads its settings (environment, shared config files) and resolves the endpoint,
+ * derives the signing key, runs the command's middleware and codec for the first time, and opens
+ * the connection (npm run bench: 35 to 40 ms of a fresh process's first request).
+ * The handler awaits `warmUp` at top level, so that work happens during init and not on a user's
+ * first request. It sends one request through the same client and command as that request would,
+ * on the reserved key, which reads nothing and writes nothing (see each store's). In production
+ * each cold start pays for it: a conditional write whose condition fails writes no item and
+ * consumes one write unit (DynamoDB charges a failed conditional write by the existing item's
+ * size, at least one unit, and there is none), and is counted in the table's
+ * ConditionalCheckFailedRequests metric; an eventually consistent read of a missing item consumes
+ * half a read unit.
+ */
+export interface WarmUp {
+  /**
+   * Never rejects and is bounded by one request timeout: a store that cannot answer must not fail
+   * or hold init, and the first request then pays as it did without one. Optional, so that stand-ins
+   * in tests need not have one.
+   */
+  readonly warmUp?: () => Promise<void>;
+}
+
 /** The login function's one operation. */
-export interface PendingStore {
+export interface PendingStore extends WarmUp {
   savePending(transaction: PendingTransaction): Promise<void>;
 }
 
 /** The callback function's operations. */
-export interface CallbackStore {
+export interface CallbackStore extends WarmUp {
   consume(request: ConsumeRequest): Promise<ConsumeResult>;
   /** One DynamoDB transaction: the record says who signed in (verifier removed) and the session exists, or neither. */
   completeSignIn(record: SignInRecord): Promise<void>;
@@ -99,7 +128,7 @@ export type TransactionStore = PendingStore & CallbackStore;
 export type StoredSession = Pick<SessionRecord, 'id' | 'sub' | 'sid' | 'claims' | 'lastSeenAt' | 'absoluteExpiresAt'>;
 
 /** The authorizer's one operation: a single read. */
-export interface SessionReader {
+export interface SessionReader extends WarmUp {
   find(sessionId: string): Promise<StoredSession | undefined>;
 }
 
@@ -112,6 +141,25 @@ export interface SessionStore extends SessionReader {
 
 function storeFault(error: unknown): StoreUnavailableError {
   return new StoreUnavailableError(error instanceof Error ? error.name : 'UnknownError');
+}
+
+/**
+ * The warm-up's write: on an item that does not exist, `attribute_exists` fails, so nothing is
+ * written and ConditionalCheckFailedException is the expected answer. It names only the key,
+ * which every function's attribute list holds, and asks nothing back.
+ */
+const FAILING_CONDITION = {
+  ConditionExpression: 'attribute_exists(#id)',
+  ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY },
+  ReturnValues: 'NONE',
+} as const;
+
+async function warmUpWith(send: (options: { abortSignal: AbortSignal }) => Promise<unknown>): Promise<void> {
+  try {
+    await send({ abortSignal: AbortSignal.timeout(DYNAMODB_REQUEST_TIMEOUT_MS) });
+  } catch {
+    // Expected for the conditional writes; anything else only means the first request warms up instead.
+  }
 }
 
 function readStoredState(item: Record<string, AttributeValue> | undefined): StoredTransactionState | undefined {
@@ -130,6 +178,8 @@ function readStoredState(item: Record<string, AttributeValue> | undefined): Stor
  */
 export function createPendingStore(client: DynamoDBClient, tableName: string): PendingStore {
   return {
+    warmUp: () => warmUpWith((options) => client.send(new PutItemCommand({ TableName: tableName, Item: keyOf(WARM_UP_KEY), ...FAILING_CONDITION }), options)),
+
     async savePending(transaction) {
       const item: Record<string, AttributeValue> = {
         [TABLE_PARTITION_KEY]: { S: transaction.id },
@@ -163,6 +213,9 @@ export function createPendingStore(client: DynamoDBClient, tableName: string): P
 /** `sessionsTableName` is where a redeemed code becomes a session; without it the callback only records codes. */
 export function createCallbackStore(client: DynamoDBClient, tableName: string, sessionsTableName?: string): CallbackStore {
   return {
+    // No update expression either: even on an existing item this would change nothing.
+    warmUp: () => warmUpWith((options) => client.send(new UpdateItemCommand({ TableName: tableName, Key: keyOf(WARM_UP_KEY), ...FAILING_CONDITION }), options)),
+
     async consume(request) {
       const names: Record<string, string> = {
         '#status': 'status',
@@ -382,6 +435,15 @@ const keyOf = (id: string): Record<string, AttributeValue> => ({ [TABLE_PARTITIO
 
 export function createSessionReader(client: DynamoDBClient, tableName: string): SessionReader {
   return {
+    // Eventually consistent, unlike `find`: the answer is never used, and it costs half as much.
+    warmUp: () =>
+      warmUpWith((options) =>
+        client.send(
+          new GetItemCommand({ TableName: tableName, Key: keyOf(WARM_UP_KEY), ProjectionExpression: '#id', ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY } }),
+          options,
+        ),
+      ),
+
     async find(sessionId) {
       // Consistent: a session ended a moment ago must not be served from a stale replica.
       const item = await readProjected(client, tableName, sessionId, SESSION_READ_ATTRIBUTES);
@@ -447,7 +509,7 @@ export function createSessionStore(client: DynamoDBClient, tableName: string): S
 }
 
 /** The back-channel logout function's operations: a replay record per logout token, and ending a user's sessions. */
-export interface BackchannelStore {
+export interface BackchannelStore extends WarmUp {
   /** False when this token was seen before (a replay). */
   recordLogoutToken(tokenId: string, keepUntil: number): Promise<boolean>;
   /** Undoes the record when the sessions could not be ended, so the provider's retry is not taken for a replay. */
@@ -483,6 +545,9 @@ export function createBackchannelStore(client: DynamoDBClient, sessionsTableName
     return ids;
   };
   return {
+    warmUp: () =>
+      warmUpWith((options) => client.send(new PutItemCommand({ TableName: logoutTokensTableName, Item: keyOf(WARM_UP_KEY), ...FAILING_CONDITION }), options)),
+
     async recordLogoutToken(tokenId, keepUntil) {
       try {
         await client.send(

@@ -17,6 +17,8 @@ import {
   createPendingStore,
   createSessionReader,
   createSessionStore,
+  WARM_UP_KEY,
+  type WarmUp,
 } from '../../lambdas/shared/store.js';
 import { testConfig } from '../support/flow.js';
 
@@ -25,7 +27,8 @@ import { testConfig } from '../support/flow.js';
  * (`dynamodb:Attributes`), and no whole items back. This holds the store to the same lists: every
  * request each function's store sends, on every path, names only those attributes, asks for no
  * return values on writes and names what it reads. An attribute added to an expression without
- * its grant fails here, not in production with AccessDenied.
+ * its grant fails here, not in production with AccessDenied. Each store's warm-up, which its
+ * function sends during init, is one of those requests and is held to the same lists.
  */
 type Input = Record<string, unknown> & { TableName?: string };
 const sent: { command: string; input: Input }[] = [];
@@ -82,6 +85,12 @@ function requests(): { command: string; input: Input }[] {
   );
 }
 
+/** The store's warm-up, as its handler awaits it during init: its one request is recorded like any other. */
+async function warmUp(store: WarmUp): Promise<void> {
+  expect(store.warmUp).toEqual(expect.any(Function));
+  await store.warmUp?.();
+}
+
 function expectWithin(table: string, command: string, allowed: readonly string[]): void {
   const matching = requests().filter((request) => request.input.TableName === table && request.command === command);
   expect(matching.length).toBeGreaterThan(0);
@@ -93,7 +102,9 @@ function expectWithin(table: string, command: string, allowed: readonly string[]
 }
 
 test('login: one PutItem naming only a pending login\'s attributes, asking nothing back', async () => {
-  await createPendingStore(client, 'transactions').savePending({
+  const store = createPendingStore(client, 'transactions');
+  await warmUp(store);
+  await store.savePending({
     id: 'id',
     codeVerifier: 'v',
     nonce: 'n',
@@ -108,6 +119,7 @@ test('login: one PutItem naming only a pending login\'s attributes, asking nothi
 
 test('callback: every write and read on every path stays within its lists', async () => {
   const store = createCallbackStore(client, 'transactions', 'sessions');
+  await warmUp(store);
   const consume = { transactionId: 't', bindingHash: 'b', issuer: config.issuer, nowMs: 1, retainUntil: 2 };
   await store.consume({ ...consume, outcome: { kind: 'code', code: 'c' } });
   await store.consume({ ...consume, outcome: { kind: 'error', error: 'access_denied', errorDescription: 'no' } });
@@ -123,6 +135,7 @@ test('callback: every write and read on every path stays within its lists', asyn
 
 test('session function: a projected read and a touch naming only the idle deadline', async () => {
   const store = createSessionStore(client, 'sessions');
+  await warmUp(store);
   await store.find('x');
   await store.touch('x', 1, 2);
   expectWithin('sessions', 'GetItemCommand', SESSION_ATTRIBUTES.read);
@@ -130,19 +143,24 @@ test('session function: a projected read and a touch naming only the idle deadli
 });
 
 test('authorizer: a projected read, nothing else', async () => {
-  await createSessionReader(client, 'sessions').find('x');
+  const reader = createSessionReader(client, 'sessions');
+  await warmUp(reader);
+  await reader.find('x');
   expectWithin('sessions', 'GetItemCommand', SESSION_ATTRIBUTES.read);
-  expect(sent.map(({ command }) => command)).toEqual(['GetItemCommand']);
+  expect(sent.map(({ command }) => command)).toEqual(['GetItemCommand', 'GetItemCommand']);
 });
 
 test('logout: the sid read, and a delete asking nothing back', async () => {
-  await createSessionStore(client, 'sessions').remove('x');
+  const store = createSessionStore(client, 'sessions');
+  await warmUp(store);
+  await store.remove('x');
   expectWithin('sessions', 'GetItemCommand', SESSION_ATTRIBUTES.end);
   expectWithin('sessions', 'DeleteItemCommand', SESSION_ATTRIBUTES.end);
 });
 
 test('back-channel logout: index queries projecting the key, deletes, and the replay record', async () => {
   const store = createBackchannelStore(client, 'sessions', 'logout-tokens');
+  await warmUp(store);
   await store.recordLogoutToken('token', 9);
   await store.findSessions({ sid: 'sid-1', sub: 'alice' });
   await store.findSessions({ sid: undefined, sub: 'alice' });
@@ -152,4 +170,26 @@ test('back-channel logout: index queries projecting the key, deletes, and the re
   expectWithin('sessions', 'DeleteItemCommand', SESSION_ATTRIBUTES.findAndEnd);
   expectWithin('logout-tokens', 'PutItemCommand', LOGOUT_TOKEN_ATTRIBUTES);
   expectWithin('logout-tokens', 'DeleteItemCommand', LOGOUT_TOKEN_ATTRIBUTES);
+});
+
+test.each([
+  ['login', () => createPendingStore(client, 'transactions'), 'transactions', 'PutItemCommand'],
+  ['callback', () => createCallbackStore(client, 'transactions', 'sessions'), 'transactions', 'UpdateItemCommand'],
+  ['session and logout', () => createSessionStore(client, 'sessions'), 'sessions', 'GetItemCommand'],
+  ['authorizer', () => createSessionReader(client, 'sessions'), 'sessions', 'GetItemCommand'],
+  ['back-channel logout', () => createBackchannelStore(client, 'sessions', 'logout-tokens'), 'logout-tokens', 'PutItemCommand'],
+] as const)('%s: the warm-up is one request naming only the reserved key, on a command the function already sends', async (_, store, table, command) => {
+  await warmUp(store());
+  expect(sent.map((request) => request.command)).toEqual([command]);
+  const input = sent[0]?.input ?? {};
+  expect(input.TableName).toBe(table);
+  expect(attributesOf(input)).toEqual(['id']);
+  expect(input.Item ?? input.Key).toEqual({ id: { S: WARM_UP_KEY } });
+  if (command === 'GetItemCommand') {
+    expect(input).toMatchObject({ ProjectionExpression: '#id' });
+    expect(input.ConsistentRead ?? false).toBe(false);
+  } else {
+    expect(input).toMatchObject({ ConditionExpression: 'attribute_exists(#id)', ReturnValues: 'NONE' });
+    expect(input.UpdateExpression).toBeUndefined();
+  }
 });
