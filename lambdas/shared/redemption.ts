@@ -55,11 +55,14 @@ export async function redeemerFromEnv(
     throw new ConfigError(`${SETTINGS.scope.envVar} must include openid to sign users in with an ID token`);
   }
   requireEnv(env, SESSION_TABLE_NAME_ENV);
+  const keys = providerKeys(httpClient.fetch, config.jwksUri);
+  // The keys now, during init: the first sign-in of this environment need not wait for them.
+  await keys.prefetch();
   return createCodeRedeemer({
     config,
     clientSecret,
     fetch: httpClient.fetch,
-    keys: providerKeys(httpClient.fetch, config.jwksUri),
+    keys,
     now: Date.now,
   });
 }

@@ -161,3 +161,25 @@ test('a key-set fetcher that throws before returning a promise does not wedge th
   // Each lookup tried again: nothing cached a rejected fetch.
   expect(calls).toBe(2);
 });
+
+test('prefetch loads the set before any token needs it, and a failed prefetch is left for the first lookup to retry', async () => {
+  let calls = 0;
+  let failing = true;
+  const { publicKey } = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'k', alg: 'RS256' };
+  const cache = createKeySetCache({
+    fetchKeySet: async () => {
+      calls += 1;
+      if (failing) throw new Error('down');
+      return { keys: [jwk] };
+    },
+    now: () => 0,
+    refetchIntervalMs: 0,
+  });
+  await cache.prefetch();
+  expect(calls).toBe(1);
+  failing = false;
+  const token = { payload: '', signature: '' } as unknown as Parameters<typeof cache.getKey>[1];
+  await expect(cache.getKey({ alg: 'RS256', kid: 'k' }, token)).resolves.toBeDefined();
+  expect(calls).toBe(2);
+});

@@ -18,6 +18,11 @@ export interface KeySetCache {
   readonly getKey: JWTVerifyGetKey;
   /** How many times the JWKS was fetched (successfully or not). */
   fetchCount(): number;
+  /**
+   * Fetches the set now (during init) rather than on the first token's request; a failure is left
+   * for that request to retry.
+   */
+  prefetch(): Promise<void>;
 }
 
 function isKeySet(value: unknown): value is JSONWebKeySet {
@@ -72,5 +77,5 @@ export function createKeySetCache(options: KeySetCacheOptions): KeySetCache {
       return refreshed(header, token);
     }
   };
-  return { getKey, fetchCount: () => fetches };
+  return { getKey, fetchCount: () => fetches, prefetch: () => load().catch(() => undefined) };
 }
