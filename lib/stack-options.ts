@@ -69,7 +69,21 @@ export function readStackOptions(node: Node): LoginFlowStackOptions {
   if (createClientSecret && raw.clientSecretArn !== undefined) {
     throw new ConfigError('context "createClientSecret" and "clientSecretArn" exclude each other: use the existing secret or make one');
   }
-  const settings = parseFlowSettings(raw, contextLabel);
+  // Both at once, so one synth names every bad setting, the base URL included.
+  const problems: string[] = [];
+  const attempt = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error.message);
+      return undefined;
+    }
+  };
+  const parsedSettings = attempt(() => parseFlowSettings(raw, contextLabel));
+  const baseUrl = raw.baseUrl === undefined ? undefined : attempt(() => parseBaseUrl(raw.baseUrl, contextLabel(SETTINGS.baseUrl)));
+  if (parsedSettings === undefined || problems.length > 0) throw new ConfigError(problems.join('; '));
+  const settings = parsedSettings;
   // Found here rather than at every cold start of a deployed callback.
   if ((createClientSecret || settings.clientSecretArn !== undefined) && !settings.scope.split(' ').includes('openid')) {
     throw new ConfigError('context "scope" must include openid when a client secret is configured: signing in needs an ID token');
@@ -85,7 +99,7 @@ export function readStackOptions(node: Node): LoginFlowStackOptions {
   return {
     settings,
     rawSettings: raw,
-    baseUrl: raw.baseUrl === undefined ? undefined : parseBaseUrl(raw.baseUrl, contextLabel(SETTINGS.baseUrl)),
+    baseUrl,
     throttleRateLimit: contextPositiveInteger(node, STACK_CONTEXT.throttleRateLimit),
     throttleBurstLimit: contextPositiveInteger(node, STACK_CONTEXT.throttleBurstLimit),
     retainData,

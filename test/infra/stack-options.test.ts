@@ -153,3 +153,13 @@ describe('bin/app.ts', () => {
     });
   });
 });
+
+test('one synth names every bad or missing setting, the base URL included', () => {
+  expect(optionsError({ issuerUrl: 'https://tenant.auth0.com', baseUrl: 'https://login.example.test/app' })).toBe(
+    [
+      'context "issuerUrl" must end with "/" for an Auth0 tenant, as Auth0\'s iss does: use "https://tenant.auth0.com/"',
+      'context "clientId" is not set',
+      'context "baseUrl" must be an origin without a path (the API needs a host of its own: its cookies are scoped to the host), got "https://login.example.test/app"',
+    ].join('; '),
+  );
+});
