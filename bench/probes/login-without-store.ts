@@ -11,6 +11,7 @@ export const handler = createLoginHandler({
   config: loadConfigFromEnv(process.env),
   store: {
     savePending: () => Promise.resolve(),
+    warmUp: () => Promise.resolve(),
   },
   now: Date.now,
   log: writeRequestLog,

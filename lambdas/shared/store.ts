@@ -102,10 +102,9 @@ export const WARM_UP_KEY = 'warm-up';
 export interface WarmUp {
   /**
    * Never rejects and is bounded by one request timeout: a store that cannot answer must not fail
-   * or hold init, and the first request then pays as it did without one. Optional, so that stand-ins
-   * in tests need not have one.
+   * or hold init, and the first request then pays as it did without one.
    */
-  readonly warmUp?: () => Promise<void>;
+  readonly warmUp: () => Promise<void>;
 }
 
 /** The login function's one operation. */
@@ -464,7 +463,6 @@ export function createSessionReader(client: DynamoDBClient, tableName: string): 
 }
 
 export function createSessionStore(client: DynamoDBClient, tableName: string): SessionStore {
-  const key = keyOf;
   return {
     ...createSessionReader(client, tableName),
 
@@ -473,7 +471,7 @@ export function createSessionStore(client: DynamoDBClient, tableName: string): S
         await client.send(
           new UpdateItemCommand({
             TableName: tableName,
-            Key: key(sessionId),
+            Key: keyOf(sessionId),
             ConditionExpression: 'attribute_exists(#id)',
             UpdateExpression: 'SET #lastSeenAt = :lastSeenAt, #expiresAt = :expiresAt',
             ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY, '#lastSeenAt': 'lastSeenAt', '#expiresAt': TABLE_TTL_ATTRIBUTE },
@@ -494,7 +492,7 @@ export function createSessionStore(client: DynamoDBClient, tableName: string): S
         await client.send(
           new DeleteItemCommand({
             TableName: tableName,
-            Key: key(sessionId),
+            Key: keyOf(sessionId),
             ConditionExpression: 'attribute_exists(#id)',
             ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY },
           }),

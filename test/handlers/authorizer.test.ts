@@ -141,6 +141,7 @@ test('the authorizer makes one read and no write, even when the idle deadline co
   const reader = createSessionReader(client, sessionsTable);
   clock.nowMs += 400_000;
   const counting: SessionReader = {
+    warmUp: () => Promise.resolve(),
     find: (id) => {
       reads += 1;
       return reader.find(id);
@@ -152,7 +153,7 @@ test('the authorizer makes one read and no write, even when the idle deadline co
 
 test('a store fault fails closed: the authorizer throws (API Gateway answers 500), and logs the fault by name', async () => {
   const { cookie } = await signedInBrowser('frank');
-  const failing: SessionReader = { find: () => Promise.reject(new StoreUnavailableError('ThrottlingException')) };
+  const failing: SessionReader = { warmUp: () => Promise.resolve(), find: () => Promise.reject(new StoreUnavailableError('ThrottlingException')) };
   await expect(authorizer('optional', failing)(authorizerEvent([cookie]))).rejects.toBeInstanceOf(StoreUnavailableError);
   expect(lastLog(logs)).toMatchObject({ status: 500, outcome: 'store_fault', reason: 'StoreUnavailableError' });
 });

@@ -38,6 +38,9 @@ const WITHOUT_THE_SECRET = [
 class CountingStores implements PendingStore, SessionStore {
   calls: string[] = [];
   constructor(private readonly session?: StoredSession) {}
+  async warmUp(): Promise<void> {
+    this.calls.push('warmUp');
+  }
   async savePending(): Promise<void> {
     this.calls.push('savePending');
   }

@@ -10,6 +10,7 @@ import { expectSecurePage } from '../support/responses.js';
 import { expectNothingWritten, snapshotTable } from '../support/table-snapshot.js';
 
 const unusedSignInOperations = {
+  warmUp: () => Promise.resolve(),
   completeSignIn: () => Promise.reject(new Error('no sign-in in this suite')),
   recordSignInFailure: () => Promise.reject(new Error('no sign-in in this suite')),
 };
