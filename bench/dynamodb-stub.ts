@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { DEFAULT_SESSION_ABSOLUTE_SECONDS } from '../lambdas/core/config.js';
 import { SESSION_SID_INDEX, TABLE_PARTITION_KEY } from '../lambdas/core/contract.js';
 import { WARM_UP_KEY } from '../lambdas/shared/store.js';
+import { stubCounters, type StubStats } from './stub-counters.js';
 
 /**
  * A loopback stand-in for DynamoDB that speaks its JSON protocol (awsJson1_0) for the operations
@@ -52,7 +53,7 @@ export interface DynamoDbStubOptions {
 
 export interface DynamoDbStub {
   readonly server: Server;
-  stats(): { connections: number; requests: Record<string, number>; rejected: number };
+  stats(): StubStats;
   reset(): void;
 }
 
@@ -163,9 +164,6 @@ function operationOf(request: IncomingMessage): Operation | undefined {
 }
 
 export function createDynamoDbStub(options: DynamoDbStubOptions): DynamoDbStub {
-  let connections = 0;
-  let rejected = 0;
-  let requests: Record<string, number> = {};
   let requestId = 0;
 
   const reply = (response: ServerResponse, status: number, payload: object): void => {
@@ -179,7 +177,7 @@ export function createDynamoDbStub(options: DynamoDbStubOptions): DynamoDbStub {
   };
 
   const reject = (response: ServerResponse, message: string): void => {
-    rejected += 1;
+    counters.reject();
     reply(response, 400, { __type: 'com.amazon.coral.validate#ValidationException', message });
   };
 
@@ -189,7 +187,7 @@ export function createDynamoDbStub(options: DynamoDbStubOptions): DynamoDbStub {
     request.on('end', () => {
       // The bench's bare round trip (probes/loopback-handler.ts): no SDK, no work, for the floor.
       if (request.method === 'GET' && request.url === '/ping') {
-        requests.ping = (requests.ping ?? 0) + 1;
+        counters.count('ping');
         return reply(response, 200, {});
       }
       const operation = operationOf(request);
@@ -204,21 +202,11 @@ export function createDynamoDbStub(options: DynamoDbStubOptions): DynamoDbStub {
       }
       const result = answer(operation, body, options);
       if (!result.ok) return reject(response, result.reason);
-      requests[operation] = (requests[operation] ?? 0) + 1;
+      counters.count(operation);
       return reply(response, result.status ?? 200, result.payload);
     });
   });
-  server.on('connection', () => {
-    connections += 1;
-  });
+  const counters = stubCounters(server);
 
-  return {
-    server,
-    stats: () => ({ connections, requests: { ...requests }, rejected }),
-    reset: () => {
-      connections = 0;
-      rejected = 0;
-      requests = {};
-    },
-  };
+  return { server, stats: counters.stats, reset: counters.reset };
 }

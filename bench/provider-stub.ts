@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../lambdas/core/token/logout-token.js';
+import { stubCounters, type StubStats } from './stub-counters.js';
 
 /**
  * A loopback stand-in for the identity provider's token endpoint and JWKS, on one origin like the
@@ -31,7 +32,7 @@ export interface ProviderStubOptions {
 export interface ProviderStub {
   readonly server: Server;
   /** `requests` counts token requests and JWKS fetches; `connections` the TCP connections accepted. */
-  stats(): { connections: number; requests: Record<string, number>; rejected: number };
+  stats(): StubStats;
   reset(): void;
   /**
    * `count` logout tokens (Back-Channel Logout §2.4), issued now, each with its own `jti`: a
@@ -54,13 +55,6 @@ function tokenRequestProblem(request: IncomingMessage, body: string, options: Pr
 export async function createProviderStub(options: ProviderStubOptions): Promise<ProviderStub> {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: KEY_ID, alg: 'RS256', use: 'sig' }] });
-  let connections = 0;
-  let rejected = 0;
-  let requests: Record<string, number> = {};
-
-  const count = (name: string): void => {
-    requests[name] = (requests[name] ?? 0) + 1;
-  };
 
   const reply = (response: ServerResponse, status: number, body: string): void => {
     response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
@@ -93,19 +87,19 @@ export async function createProviderStub(options: ProviderStubOptions): Promise<
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       if (request.method === 'GET' && request.url === JWKS_PATH) {
-        count('jwks');
+        counters.count('jwks');
         return reply(response, 200, jwks);
       }
       if (request.method !== 'POST' || request.url !== TOKEN_PATH) {
-        rejected += 1;
+        counters.reject();
         return reply(response, 404, JSON.stringify({ error: 'not_found' }));
       }
       const problem = tokenRequestProblem(request, Buffer.concat(chunks).toString('utf8'), options);
       if (problem !== undefined) {
-        rejected += 1;
+        counters.reject();
         return reply(response, 400, JSON.stringify({ error: 'invalid_grant', error_description: problem }));
       }
-      count('token');
+      counters.count('token');
       idToken().then(
         (token) =>
           reply(
@@ -118,18 +112,12 @@ export async function createProviderStub(options: ProviderStubOptions): Promise<
       );
     });
   });
-  server.on('connection', () => {
-    connections += 1;
-  });
+  const counters = stubCounters(server);
 
   return {
     server,
-    stats: () => ({ connections, requests: { ...requests }, rejected }),
-    reset: () => {
-      connections = 0;
-      rejected = 0;
-      requests = {};
-    },
+    stats: counters.stats,
+    reset: counters.reset,
     logoutTokens: (count) => {
       const nowSeconds = Math.floor(Date.now() / 1000);
       return Promise.all(Array.from({ length: count }, () => logoutToken(nowSeconds)));
