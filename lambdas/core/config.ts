@@ -210,8 +210,9 @@ function issuerPrefix(issuer: string): string {
 
 function parseSignInSettings(raw: RawSettings, label: SettingLabel, issuer: string, problems: Problems): SignInSettings {
   const name = (setting: SettingName): string => label(SETTINGS[setting]);
+  // Derived from the issuer unless set; an issuer already reported adds no second complaint here.
   const endpoint = (setting: 'tokenEndpoint' | 'jwksUri' | 'endSessionEndpoint', path: string): string =>
-    problems.check(() => parseHttpUrl(raw[setting] ?? `${issuerPrefix(issuer)}${path}`, name(setting)), '');
+    raw[setting] === undefined && issuer === '' ? '' : problems.check(() => parseHttpUrl(raw[setting] ?? `${issuerPrefix(issuer)}${path}`, name(setting)), '');
   const sessionAbsoluteSeconds = problems.check(() => parseInteger(
     raw.sessionAbsoluteSeconds,
     DEFAULT_SESSION_ABSOLUTE_SECONDS,
@@ -241,7 +242,7 @@ function parseSignInSettings(raw: RawSettings, label: SettingLabel, issuer: stri
 
 function parseAllSettings(raw: RawSettings, label: SettingLabel, problems: Problems): FlowSettings {
   const login = parseLoginSettings(raw, label, problems);
-  return { ...login, ...parseSignInSettings(raw, label, login.issuer === '' ? 'https://issuer.invalid/' : login.issuer, problems) };
+  return { ...login, ...parseSignInSettings(raw, label, login.issuer, problems) };
 }
 
 export function parseFlowSettings(raw: RawSettings, label: SettingLabel): FlowSettings {

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { PendingTransaction } from '../core/authorization-request.js';
 import { recordedCode, type StoredTransactionState } from '../core/authorization-response.js';
-import { DYNAMODB_REQUEST_TIMEOUT_MS, SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../core/contract.js';
+import { DYNAMODB_REQUEST_TIMEOUT_MS, SESSION_ATTRIBUTES, SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../core/contract.js';
 import type { SessionRecord } from '../core/session/session.js';
 import type { ClaimValue } from '../core/token/id-token.js';
 
@@ -427,8 +427,6 @@ function parseClaims(value: string | undefined): Record<string, ClaimValue> {
   }
 }
 
-/** The only attributes a session read fetches. */
-export const SESSION_READ_ATTRIBUTES = [TABLE_PARTITION_KEY, 'sub', 'sid', 'claims', 'lastSeenAt', 'absoluteExpiresAt'] as const;
 
 const keyOf = (id: string): Record<string, AttributeValue> => ({ [TABLE_PARTITION_KEY]: { S: id } });
 
@@ -445,7 +443,7 @@ export function createSessionReader(client: DynamoDBClient, tableName: string): 
 
     async find(sessionId) {
       // Consistent: a session ended a moment ago must not be served from a stale replica.
-      const item = await readProjected(client, tableName, sessionId, SESSION_READ_ATTRIBUTES);
+      const item = await readProjected(client, tableName, sessionId, SESSION_ATTRIBUTES.read);
       const sub = item?.sub?.S;
       const lastSeenAt = item?.lastSeenAt?.N;
       const absoluteExpiresAt = item?.absoluteExpiresAt?.N;
