@@ -35,6 +35,8 @@ export interface SignInSettings {
   readonly tokenEndpoint: string;
   readonly jwksUri: string;
   readonly endSessionEndpoint: string;
+  /** RFC 7009: where logout revokes the refresh token. */
+  readonly revocationEndpoint: string;
   /** The only `alg` values an ID token may carry; never `none` or an HMAC algorithm. */
   readonly idTokenSigningAlgs: readonly IdTokenSigningAlg[];
   readonly sessionIdleSeconds: number;
@@ -75,6 +77,7 @@ export const SETTINGS = {
   tokenEndpoint: { contextKey: 'tokenEndpoint', envVar: 'TOKEN_ENDPOINT' },
   jwksUri: { contextKey: 'jwksUri', envVar: 'JWKS_URI' },
   endSessionEndpoint: { contextKey: 'endSessionEndpoint', envVar: 'END_SESSION_ENDPOINT' },
+  revocationEndpoint: { contextKey: 'revocationEndpoint', envVar: 'REVOCATION_ENDPOINT' },
   idTokenSigningAlgs: { contextKey: 'idTokenSigningAlgs', envVar: 'ID_TOKEN_SIGNING_ALGS' },
   sessionIdleSeconds: { contextKey: 'sessionIdleSeconds', envVar: 'SESSION_IDLE_SECONDS' },
   sessionAbsoluteSeconds: { contextKey: 'sessionAbsoluteSeconds', envVar: 'SESSION_ABSOLUTE_SECONDS' },
@@ -211,7 +214,7 @@ function issuerPrefix(issuer: string): string {
 function parseSignInSettings(raw: RawSettings, label: SettingLabel, issuer: string, problems: Problems): SignInSettings {
   const name = (setting: SettingName): string => label(SETTINGS[setting]);
   // Derived from the issuer unless set; an issuer already reported adds no second complaint here.
-  const endpoint = (setting: 'tokenEndpoint' | 'jwksUri' | 'endSessionEndpoint', path: string): string =>
+  const endpoint = (setting: 'tokenEndpoint' | 'jwksUri' | 'endSessionEndpoint' | 'revocationEndpoint', path: string): string =>
     raw[setting] === undefined && issuer === '' ? '' : problems.check(() => parseHttpUrl(raw[setting] ?? `${issuerPrefix(issuer)}${path}`, name(setting)), '');
   const sessionAbsoluteSeconds = problems.check(() => parseInteger(
     raw.sessionAbsoluteSeconds,
@@ -233,6 +236,7 @@ function parseSignInSettings(raw: RawSettings, label: SettingLabel, issuer: stri
     tokenEndpoint: endpoint('tokenEndpoint', 'oauth/token'),
     jwksUri: endpoint('jwksUri', '.well-known/jwks.json'),
     endSessionEndpoint: endpoint('endSessionEndpoint', 'oidc/logout'),
+    revocationEndpoint: endpoint('revocationEndpoint', 'oauth/revoke'),
     idTokenSigningAlgs: problems.check(() => parseAlgorithms(raw.idTokenSigningAlgs, name('idTokenSigningAlgs')), []),
     sessionIdleSeconds,
     sessionAbsoluteSeconds,
@@ -289,6 +293,7 @@ export function settingsToEnv(config: FlowSettings): Record<string, string> {
     [SETTINGS.tokenEndpoint.envVar]: config.tokenEndpoint,
     [SETTINGS.jwksUri.envVar]: config.jwksUri,
     [SETTINGS.endSessionEndpoint.envVar]: config.endSessionEndpoint,
+    [SETTINGS.revocationEndpoint.envVar]: config.revocationEndpoint,
     [SETTINGS.idTokenSigningAlgs.envVar]: config.idTokenSigningAlgs.join(' '),
     [SETTINGS.sessionIdleSeconds.envVar]: String(config.sessionIdleSeconds),
     [SETTINGS.sessionAbsoluteSeconds.envVar]: String(config.sessionAbsoluteSeconds),

@@ -63,6 +63,7 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
         tokenEndpoint: 'https://tenant.example.test/oauth2/token',
         jwksUri: 'https://keys.example.test/jwks',
         endSessionEndpoint: 'https://tenant.example.test/v2/logout',
+        revocationEndpoint: 'https://tenant.example.test/oauth2/revoke',
         idTokenSigningAlgs: 'PS256 ES256',
         sessionIdleSeconds: '1800',
         sessionAbsoluteSeconds: '43200',
@@ -84,6 +85,7 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
       tokenEndpoint: 'https://tenant.example.test/oauth2/token',
       jwksUri: 'https://keys.example.test/jwks',
       endSessionEndpoint: 'https://tenant.example.test/v2/logout',
+      revocationEndpoint: 'https://tenant.example.test/oauth2/revoke',
       idTokenSigningAlgs: ['PS256', 'ES256'],
       sessionIdleSeconds: 1800,
       sessionAbsoluteSeconds: 43_200,
@@ -98,6 +100,7 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
     expect(config.tokenEndpoint).toBe('https://tenant.example.test/oauth/token');
     expect(config.jwksUri).toBe('https://tenant.example.test/.well-known/jwks.json');
     expect(config.endSessionEndpoint).toBe('https://tenant.example.test/oidc/logout');
+    expect(config.revocationEndpoint).toBe('https://tenant.example.test/oauth/revoke');
   });
 
   test('an issuer with a path puts the default endpoints under it', () => {
@@ -107,6 +110,7 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
       tokenEndpoint: 'https://idp.example.test/realms/main/oauth/token',
       jwksUri: 'https://idp.example.test/realms/main/.well-known/jwks.json',
       endSessionEndpoint: 'https://idp.example.test/realms/main/oidc/logout',
+      revocationEndpoint: 'https://idp.example.test/realms/main/oauth/revoke',
     });
   });
 
@@ -304,6 +308,7 @@ describe('settings from the environment only', () => {
       TOKEN_ENDPOINT: 'https://tenant.example.test/oauth2/token',
       JWKS_URI: 'https://keys.example.test/jwks',
       END_SESSION_ENDPOINT: 'https://tenant.example.test/v2/logout',
+      REVOCATION_ENDPOINT: 'https://tenant.example.test/oauth2/revoke',
       ID_TOKEN_SIGNING_ALGS: 'ES256,PS256',
       SESSION_IDLE_SECONDS: '1800',
       SESSION_ABSOLUTE_SECONDS: '43200',

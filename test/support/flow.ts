@@ -34,6 +34,7 @@ export function testConfig(overrides: Partial<FlowConfig> = {}): FlowConfig {
     tokenEndpoint: `${TEST_ISSUER}oauth/token`,
     jwksUri: `${TEST_ISSUER}.well-known/jwks.json`,
     endSessionEndpoint: `${TEST_ISSUER}oidc/logout`,
+    revocationEndpoint: `${TEST_ISSUER}oauth/revoke`,
     idTokenSigningAlgs: ['RS256'],
     sessionIdleSeconds: 86_400,
     sessionAbsoluteSeconds: 604_800,
