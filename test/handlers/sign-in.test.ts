@@ -187,11 +187,14 @@ describe('expiry is enforced in code, with the items still present', () => {
 });
 
 describe('sign-out', () => {
+  /** What the browser sends with our /signed-in page's form. */
+  const SAME_ORIGIN = { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', origin: TEST_BASE_URL } } as const;
+
   test('deletes the session, clears the cookie, and sends the browser to the provider with logout_hint', async () => {
     const flow = await signInFlow();
     const secret = sessionSecretFrom((await completeSignIn(flow, 'heidi')).callback) ?? '';
     const sid = (await flow.sessionItem(sessionIdForSecret(secret)))?.sid?.S;
-    const response = await flow.logout(secret, { method: 'POST' });
+    const response = await flow.logout(secret, SAME_ORIGIN);
     expect(response.statusCode).toBe(302);
     expectSecurityHeaders(response);
     const location = new URL(response.headers.location ?? '');
@@ -205,21 +208,67 @@ describe('sign-out', () => {
     expect(await flow.sessionItem(sessionIdForSecret(secret))).toBeUndefined();
     expect((await flow.me(secret)).statusCode).toBe(401);
 
-    // Idempotent: the same cookie again (or none) goes straight to /signed-out.
-    for (const again of [await flow.logout(secret), await flow.logout(undefined)]) {
-      expect(again.statusCode).toBe(302);
-      expect(again.headers.location).toBe(`${TEST_BASE_URL}/signed-out`);
-    }
+    // Idempotent: the same cookie again goes straight to /signed-out; a request without one clears nothing.
+    const again = await flow.logout(secret, SAME_ORIGIN);
+    expect(again.statusCode).toBe(302);
+    expect(again.headers.location).toBe(`${TEST_BASE_URL}/signed-out`);
+    expect(again.cookies).toEqual(['__Host-session=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax']);
+    const withoutCookie = await flow.logout(undefined, SAME_ORIGIN);
+    expect(withoutCookie.statusCode).toBe(302);
+    expect(withoutCookie.headers.location).toBe(`${TEST_BASE_URL}/signed-out`);
+    expect(withoutCookie.cookies).toBeUndefined();
   });
 
-  test('a cross-site GET /logout asks for confirmation and ends nothing', async () => {
-    const flow = await signInFlow();
-    const secret = sessionSecretFrom((await completeSignIn(flow, 'ivan')).callback) ?? '';
-    const response = await flow.logout(secret, { headers: { 'sec-fetch-site': 'cross-site' } });
+  /** A request our own page did not send: it ends nothing and sets no cookie. */
+  async function expectConfirmationOnly(flow: TestFlow, secret: string, response: Awaited<ReturnType<TestFlow['logout']>>): Promise<void> {
     expect(response.statusCode).toBe(200);
-    expect(response.body).toContain('<form method="post"');
+    expectSecurityHeaders(response);
+    expect(response.body).toContain(`<form method="post" action="${TEST_BASE_URL}/logout">`);
+    expect(response.cookies).toBeUndefined();
+    expect(lastLog(flow.logs)).toMatchObject({ outcome: 'confirm' });
     expect(await flow.sessionItem(sessionIdForSecret(secret))).toBeDefined();
     expect((await flow.me(secret)).statusCode).toBe(200);
+  }
+
+  const NOT_OUR_PAGE: readonly (readonly [string, Record<string, string>])[] = [
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+    ['Sec-Fetch-Site: same-site (a sibling subdomain)', { 'sec-fetch-site': 'same-site' }],
+    ['Sec-Fetch-Site: none (a typed address or a bookmark)', { 'sec-fetch-site': 'none' }],
+    ['another Origin and no Fetch Metadata', { origin: 'https://attacker.example.test' }],
+    ['Origin: null (a sandboxed or privacy-sensitive context)', { origin: 'null' }],
+  ];
+
+  test.each(NOT_OUR_PAGE)('a GET /logout with %s asks for confirmation and ends nothing', async (_label, headers) => {
+    const flow = await signInFlow();
+    const secret = sessionSecretFrom((await completeSignIn(flow, 'ivan')).callback) ?? '';
+    await expectConfirmationOnly(flow, secret, await flow.logout(secret, { headers }));
+  });
+
+  test('a GET /logout without Fetch Metadata or Origin asks for confirmation too', async () => {
+    const flow = await signInFlow();
+    const secret = sessionSecretFrom((await completeSignIn(flow, 'ivan')).callback) ?? '';
+    await expectConfirmationOnly(flow, secret, await flow.logout(secret));
+  });
+
+  test.each(NOT_OUR_PAGE)('a POST /logout with %s asks for confirmation and ends nothing', async (_label, headers) => {
+    const flow = await signInFlow();
+    const secret = sessionSecretFrom((await completeSignIn(flow, 'ivan')).callback) ?? '';
+    await expectConfirmationOnly(flow, secret, await flow.logout(secret, { method: 'POST', headers }));
+  });
+
+  test('a cross-site POST that carries no cookie (SameSite=Lax kept it back) clears none', async () => {
+    const flow = await signInFlow();
+    const response = await flow.logout(undefined, { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.cookies).toBeUndefined();
+  });
+
+  test('a GET /logout from our own page (same-origin) signs out at once', async () => {
+    const flow = await signInFlow();
+    const secret = sessionSecretFrom((await completeSignIn(flow, 'ivan')).callback) ?? '';
+    const response = await flow.logout(secret, { headers: { 'sec-fetch-site': 'same-origin' } });
+    expect(response.statusCode).toBe(302);
+    expect(await flow.sessionItem(sessionIdForSecret(secret))).toBeUndefined();
   });
 });
 
