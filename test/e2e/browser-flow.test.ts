@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -6,6 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Page, type Request } 
 import { transactionIdForState } from '../../lambdas/core/authorization-request.js';
 import { BINDING_COOKIE_NAME } from '../../lambdas/core/binding.js';
 import { SESSION_COOKIE_NAME } from '../../lambdas/core/session/session.js';
+import { closeServer } from '../../local/close-server.js';
 import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
 import { getItem, localClient } from '../support/dynamodb.js';
 
@@ -235,6 +238,54 @@ test('signing out ends the session here and at the provider, and lands on /signe
   // The provider's session ended too: a new sign-in asks for credentials again.
   await startLogin(page);
   await context.close();
+});
+
+/**
+ * A third-party page on another site (127.0.0.1 is not the stack's localhost), served by this test:
+ * `/post` auto-submits a sign-out form to the stack, `/navigate` sends the tab to its /logout.
+ */
+async function startThirdPartySite(logoutUrl: string): Promise<{ origin: string; stop: () => Promise<void> }> {
+  const pages: Record<string, string> = {
+    '/post': `<form method="post" action="${logoutUrl}"></form><script>document.forms[0].submit()</script>`,
+    '/navigate': `<script>location.assign(${JSON.stringify(logoutUrl)})</script>`,
+  };
+  const server = createServer((request, response) => {
+    const body = pages[request.url ?? ''];
+    response.writeHead(body === undefined ? 404 : 200, { 'content-type': 'text/html' }).end(body ?? '');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stop: () => closeServer(server) };
+}
+
+test('a third-party page cannot sign the user out: neither an auto-submitted POST form nor a top-level GET', async () => {
+  const thirdParty = await startThirdPartySite(`${stack.baseUrl}/logout`);
+  const context = await newBrowserContext();
+  try {
+    const page = await context.newPage();
+    await startLogin(page);
+    await signInAtProvider(page, 'frank');
+    await approveConsent(page);
+    await page.waitForURL(`${stack.baseUrl}/signed-in`);
+    await rememberBindingSecret(context);
+    expect((await me(page)).status).toBe(200);
+
+    for (const attack of ['/post', '/navigate']) {
+      const [logout] = await Promise.all([
+        page.waitForResponse((response) => response.url() === `${stack.baseUrl}/logout`),
+        page.goto(`${thirdParty.origin}${attack}`),
+      ]);
+      // Over plain http this Chromium sends no Fetch Metadata: the POST is refused for its Origin, the GET for carrying neither.
+      expect(logout.status()).toBe(200);
+      expect(logout.headers()['set-cookie']).toBeUndefined();
+      await page.waitForURL(`${stack.baseUrl}/logout`);
+      expect(await page.textContent('h1')).toBe('Sign out?');
+      expect(await me(page)).toMatchObject({ status: 200, body: { sub: 'frank' } });
+    }
+    expect((await context.cookies(stack.baseUrl)).some((cookie) => cookie.name === SESSION_COOKIE_NAME)).toBe(true);
+  } finally {
+    await context.close();
+    await thirdParty.stop();
+  }
 });
 
 test('the demo app: a signed-out browser is refused or sent to sign in; ending the session at the provider ends it here', async () => {
