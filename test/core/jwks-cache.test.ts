@@ -113,13 +113,14 @@ describe('createKeySetCache', () => {
     ['keys that are not JWKs', { keys: [1] }],
     ['JSON null', null],
     ['an HTML page', '<html>maintenance</html>'],
-  ])('a first answer of %s is a failure, retried on the next lookup', async (_label, document) => {
-    const { cache, publish } = provider(document);
+  ])('a first answer of %s is a failure, retried once the interval has passed', async (_label, document) => {
+    const { cache, clock, publish } = provider(document);
     const failure = await failureOf(keyFor(cache, 'key-1'));
     expect(failure).toBeInstanceOf(SignInFailure);
     expect(failure).toMatchObject({ reason: 'jwks_unavailable' });
 
     publish({ keys: [first] });
+    clock.now += JWKS_REFETCH_INTERVAL_MS;
     await keyFor(cache, 'key-1');
     expect(cache.fetchCount()).toBe(2);
   });
@@ -134,31 +135,63 @@ describe('createKeySetCache', () => {
     expect(cache.fetchCount()).toBe(2);
   });
 
-  test('a fetch that fails with no set yet is jwks_unavailable, and each later lookup tries again', async () => {
-    const { cache, fail, publish } = provider({ keys: [first] });
+  test('a fetch that fails with no set yet is jwks_unavailable, and is tried again only once the interval has passed', async () => {
+    const { cache, clock, fail, publish } = provider({ keys: [first] });
     fail(new Error('connect ETIMEDOUT'));
     expect(await failureOf(keyFor(cache, 'key-1'))).toMatchObject({ reason: 'jwks_unavailable' });
-    expect(await failureOf(keyFor(cache, 'key-1'))).toMatchObject({ reason: 'jwks_unavailable' });
     publish({ keys: [first] });
+    clock.now += JWKS_REFETCH_INTERVAL_MS - 1;
+    expect(await failureOf(keyFor(cache, 'key-1'))).toMatchObject({ reason: 'jwks_unavailable' });
+    expect(cache.fetchCount()).toBe(1);
+    clock.now += 1;
     await keyFor(cache, 'key-1');
-    expect(cache.fetchCount()).toBe(3);
+    expect(cache.fetchCount()).toBe(2);
+  });
+
+  test('while no set ever loaded, 30 unauthenticated lookups within the interval make one fetch, not 30', async () => {
+    const { cache, fail } = provider(undefined);
+    fail(new Error('connect ETIMEDOUT'));
+    for (let lookup = 0; lookup < 30; lookup += 1) {
+      expect(await failureOf(keyFor(cache, `kid-${lookup}`))).toMatchObject({ reason: 'jwks_unavailable' });
+    }
+    expect(cache.fetchCount()).toBe(1);
+  });
+
+  test('lookups while the first fetch is still in flight wait for it rather than start their own', async () => {
+    let fetches = 0;
+    let release: (error: Error) => void = () => undefined;
+    const cache = createKeySetCache({
+      fetchKeySet: () => {
+        fetches += 1;
+        return new Promise((_resolve, reject) => {
+          release = reject;
+        });
+      },
+      now: () => 0,
+    });
+    const lookups = Array.from({ length: 8 }, () => failureOf(keyFor(cache, 'key-1')));
+    release(new Error('connect ETIMEDOUT'));
+    for (const failure of await Promise.all(lookups)) expect(failure).toMatchObject({ reason: 'jwks_unavailable' });
+    expect(fetches).toBe(1);
   });
 });
 
 test('a key-set fetcher that throws before returning a promise does not wedge the cache', async () => {
   let calls = 0;
+  const clock = { now: 0 };
   const cache = createKeySetCache({
     fetchKeySet: () => {
       calls += 1;
       throw new Error('synchronous failure');
     },
-    now: () => 0,
+    now: () => clock.now,
   });
   const header = { alg: 'RS256', kid: 'k' };
   const token = { payload: '', signature: '' } as unknown as Parameters<typeof cache.getKey>[1];
   await expect(cache.getKey(header, token)).rejects.toMatchObject({ reason: 'jwks_unavailable' });
+  clock.now += JWKS_REFETCH_INTERVAL_MS;
   await expect(cache.getKey(header, token)).rejects.toMatchObject({ reason: 'jwks_unavailable' });
-  // Each lookup tried again: nothing cached a rejected fetch.
+  // Tried again once allowed: nothing cached a rejected fetch.
   expect(calls).toBe(2);
 });
 

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { SignInFailure } from './sign-in-failure.js';
 
-/** Rotation is rare: an unknown `kid` triggers at most one JWKS fetch per this interval. */
+/** Rotation is rare: an unknown `kid`, or a set that never loaded, triggers at most one JWKS fetch per this interval. */
 export const JWKS_REFETCH_INTERVAL_MS = 60_000;
 
 export interface KeySetCacheOptions {
@@ -31,8 +31,9 @@ function isKeySet(value: unknown): value is JSONWebKeySet {
 
 /**
  * The provider's signing keys, cached per execution environment: fetched on first use, fetched
- * again when a token names a key we do not have (rotation), at most once per interval, and a
- * failed fetch keeps the last good set (Auth0's jwks-rsa learned this from outages).
+ * again when a token names a key we do not have (rotation), and a failed fetch keeps the last good
+ * set (Auth0's jwks-rsa learned this from outages). One fetch at a time, started at most once per
+ * interval, also while no set ever loaded: within it, a lookup without a set fails at once.
  */
 export function createKeySetCache(options: KeySetCacheOptions): KeySetCache {
   const interval = options.refetchIntervalMs ?? JWKS_REFETCH_INTERVAL_MS;
@@ -51,8 +52,13 @@ export function createKeySetCache(options: KeySetCacheOptions): KeySetCache {
   // Concurrent lookups share one fetch; cleared once it settles, however it ends.
   const load = (): Promise<void> => (inFlight ??= fetchOnce().finally(() => (inFlight = undefined)));
 
+  // The same limit whether or not a set ever loaded: else every unauthenticated request that needs a
+  // key while the provider is down or slow would be one more outbound fetch.
+  const mayFetch = (): boolean => inFlight !== undefined || lastAttemptMs === undefined || options.now() - lastAttemptMs >= interval;
+
   const getKey: JWTVerifyGetKey = async (header, token) => {
     if (keys === undefined) {
+      if (!mayFetch()) throw new SignInFailure('jwks_unavailable');
       try {
         await load();
       } catch {
@@ -64,8 +70,7 @@ export function createKeySetCache(options: KeySetCacheOptions): KeySetCache {
     try {
       return await current(header, token);
     } catch (error) {
-      const mayRefetch = lastAttemptMs === undefined || options.now() - lastAttemptMs >= interval;
-      if (!(error instanceof errors.JWKSNoMatchingKey) || !mayRefetch) throw error;
+      if (!(error instanceof errors.JWKSNoMatchingKey) || !mayFetch()) throw error;
       try {
         await load();
       } catch {
