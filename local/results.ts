@@ -118,6 +118,17 @@ export function codePrefix(code: string): string {
   return `${code.slice(0, Math.min(CODE_PREFIX_LENGTH, Math.floor(code.length / 2)))}…`;
 }
 
+/**
+ * C0 and C1 control characters and DEL, shown as `\u001b`: a record holds what a provider or a
+ * browser sent, and a terminal obeys the escape sequences it prints (retitling, clearing, rewriting
+ * earlier lines). Newlines too, so a value cannot forge a row.
+ */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+export function printable(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function truncated(value: string, width: number): string {
   return value.length <= width ? value : `${value.slice(0, width - 1)}…`;
 }
@@ -127,12 +138,12 @@ export function formatTable(records: readonly TransactionRecord[], nowMs: number
   const rows = records.map((record) => {
     const code = stringField(record, 'code');
     return [
-      outcome(record, nowMs),
-      truncated(who(record), MAX_RETURN_TO_WIDTH),
+      printable(outcome(record, nowMs)),
+      truncated(printable(who(record)), MAX_RETURN_TO_WIDTH),
       time(numberField(record, 'createdAt')),
       time(numberField(record, 'completedAt')),
-      truncated(stringField(record, 'returnTo') ?? '-', MAX_RETURN_TO_WIDTH),
-      code === undefined ? (stringField(record, 'codeHash') === undefined ? '-' : '(hashed)') : codePrefix(code),
+      truncated(printable(stringField(record, 'returnTo') ?? '-'), MAX_RETURN_TO_WIDTH),
+      code === undefined ? (stringField(record, 'codeHash') === undefined ? '-' : '(hashed)') : codePrefix(printable(code)),
     ];
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
@@ -141,7 +152,8 @@ export function formatTable(records: readonly TransactionRecord[], nowMs: number
 }
 
 export function formatJsonLines(records: readonly TransactionRecord[]): string {
-  return records.map((record) => JSON.stringify(record)).join('\n');
+  // JSON escapes C0 controls but not DEL or C1 (U+009B is a one-character CSI); escaped, each line is still the same JSON.
+  return records.map((record) => printable(JSON.stringify(record))).join('\n');
 }
 
 export interface ResultsEnvironment {
@@ -192,11 +204,11 @@ export async function runResults(argv: readonly string[], environment: ResultsEn
     const state = found;
     client = localClient(state.dynamoDbEndpoint);
     tableName = state.tableName;
-    source = `the local stack at ${state.baseUrl}`;
+    source = `the local stack at ${printable(state.baseUrl)}`;
   } else {
     client = new DynamoDBClient({});
     tableName = args.table;
-    source = `table ${tableName}`;
+    source = `table ${printable(tableName)}`;
   }
   try {
     const records = await readRecords(client, tableName);
@@ -209,7 +221,7 @@ export async function runResults(argv: readonly string[], environment: ResultsEn
     }
     return 0;
   } catch (error) {
-    writeError(`Could not read ${source}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    writeError(`Could not read ${source}: ${printable(error instanceof Error ? `${error.name}: ${error.message}` : String(error))}`);
     return 1;
   } finally {
     client.destroy();

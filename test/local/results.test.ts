@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { LOCAL_AWS_ENV, localClient } from '../../local/dynamodb-local.js';
 import { startLocalStack, stateFileFor, type LocalStack } from '../../local/local-stack.js';
 import { codePrefix, runResults, type TransactionRecord } from '../../local/results.js';
 import { signInAtProvider } from '../support/provider-sign-in.js';
@@ -125,6 +126,55 @@ test('codePrefix never shows more than six characters, nor more than half of a s
   expect(codePrefix(CODE)).toBe('SplxlO…');
   expect(codePrefix('abcd')).toBe('ab…');
   expect(codePrefix('a')).toBe('…');
+});
+
+/** What a hostile provider or browser could get into a record: a terminal title, a screen clear, an 8-bit CSI, a forged row. */
+const ESCAPES = '\u001b]0;owned\u0007\u001b[2J\u009b31m\u007f\nsigned in  mallory';
+/** Any control character but the newline that ends each printed line. */
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+test('control characters in any column are printed escaped, locally, with --json and with --table', async () => {
+  const client = localClient(stack.dynamoDbEndpoint);
+  const hostile: Record<string, string>[] = [
+    { status: 'signed_in', sub: `sub${ESCAPES}`, claims: JSON.stringify({ email: `e${ESCAPES}` }), returnTo: `/r${ESCAPES}`, code: `code${ESCAPES}` },
+    { status: 'provider_error', error: `error${ESCAPES}` },
+    { status: 'sign_in_failed', failureReason: `reason${ESCAPES}` },
+    { status: `status${ESCAPES}` },
+  ];
+  try {
+    await Promise.all(
+      hostile.map((attributes, index) =>
+        client.send(
+          new PutItemCommand({
+            TableName: stack.tableName,
+            Item: {
+              id: { S: `hostile-${index}` },
+              createdAt: { N: String(Date.now() + index) },
+              ...Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, { S: value }])),
+            },
+          }),
+        ),
+      ),
+    );
+  } finally {
+    client.destroy();
+  }
+  const local = await results();
+  const json = await results('--json');
+  const { stdout: table } = await promisify(execFile)('node_modules/.bin/tsx', ['local/results.ts', '--table', stack.tableName], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...LOCAL_AWS_ENV, AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoDbEndpoint },
+  });
+  for (const output of [local.out, json.out, table]) {
+    expect(output).not.toMatch(RAW_CONTROL);
+    expect(output).toContain('\\u001b]0;owned\\u0007');
+  }
+  // One line per record, each still JSON holding the value as stored.
+  const lines = json.out.trimEnd().split('\n');
+  expect(lines).toHaveLength(8);
+  expect(lines.map((line) => (JSON.parse(line) as TransactionRecord).status)).toContain(`status${ESCAPES}`);
+  // No value forged a row: the header, 8 records, and the title line.
+  for (const output of [local.out, table]) expect(output.trimEnd().split('\n')).toHaveLength(10);
 });
 
 test('with the stack stopped, or a state file left by a dead process, it says nothing is running', async () => {
