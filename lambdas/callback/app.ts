@@ -77,12 +77,13 @@ export function createCallbackHandler(deps: CallbackDependencies): (event: APIGa
     const { redeemer } = deps;
     if (redeemer === undefined) return { response: redirect(303, landing), outcome: 'completed', metric: Metric.callbacksCompleted };
     try {
-      if (consumed.codeVerifier === undefined || consumed.nonce === undefined) throw new SignInFailure('invalid_token_response');
+      if (consumed.codeVerifier === undefined || consumed.nonce === undefined || consumed.createdAt === undefined) throw new SignInFailure('invalid_token_response');
       const identity = await redeemer.redeem({
         code,
         codeVerifier: consumed.codeVerifier,
         nonce: consumed.nonce,
         organization: consumed.organization,
+        loginStartedAt: consumed.createdAt,
       });
       const nowMs = deps.now();
       const session = createSession(identity, config, nowMs);

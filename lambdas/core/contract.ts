@@ -22,7 +22,7 @@ export const TRANSACTION_ATTRIBUTES = {
     'sub', 'claims', 'scope', 'signedInAt', 'codeVerifier', 'nonce', 'failureReason', 'failedAt',
   ],
   /** The callback's GetItems: after the consuming write, what redeeming needs; after a refused one, what labels it. */
-  callbackReads: ['id', 'returnTo', 'codeVerifier', 'nonce', 'organization', 'status', 'expiresAt', 'bindingHash', 'code', 'codeHash'],
+  callbackReads: ['id', 'returnTo', 'codeVerifier', 'nonce', 'organization', 'createdAt', 'status', 'expiresAt', 'bindingHash', 'code', 'codeHash'],
 } as const;
 
 export const SESSION_ATTRIBUTES = {

@@ -12,6 +12,8 @@ export interface RedeemRequest {
   readonly codeVerifier: string;
   readonly nonce: string;
   readonly organization: string | undefined;
+  /** Epoch milliseconds, as recorded at /login. */
+  readonly loginStartedAt: number;
 }
 
 export interface SignedInIdentity {
@@ -95,6 +97,7 @@ export function createCodeRedeemer(options: CodeRedeemerOptions): CodeRedeemer {
         algorithms: config.idTokenSigningAlgs,
         nonce: request.nonce,
         organization: request.organization,
+        loginStartedSeconds: Math.floor(request.loginStartedAt / 1000),
         nowSeconds: Math.floor(options.now() / 1000),
       });
       return {

@@ -50,6 +50,8 @@ export interface ConsumedTransaction {
   readonly codeVerifier: string | undefined;
   readonly nonce: string | undefined;
   readonly organization: string | undefined;
+  /** Epoch milliseconds when /login wrote the record. */
+  readonly createdAt: number | undefined;
 }
 
 export type ConsumeResult =
@@ -279,6 +281,7 @@ export function createCallbackStore(client: DynamoDBClient, tableName: string, s
         codeVerifier: consumed?.codeVerifier?.S,
         nonce: consumed?.nonce?.S,
         organization: consumed?.organization?.S,
+        createdAt: consumed?.createdAt?.N === undefined ? undefined : Number(consumed.createdAt.N),
       };
     },
 
@@ -366,7 +369,7 @@ export function createCallbackStore(client: DynamoDBClient, tableName: string, s
   };
 }
 
-const CONSUMED_READ = ['returnTo', 'codeVerifier', 'nonce', 'organization'] as const;
+const CONSUMED_READ = ['returnTo', 'codeVerifier', 'nonce', 'organization', 'createdAt'] as const;
 const REFUSAL_READ = ['status', TABLE_TTL_ATTRIBUTE, 'bindingHash', 'code', 'codeHash'] as const;
 
 /**

@@ -8,6 +8,8 @@ const ISSUER = 'https://tenant.example.test/';
 const CLIENT_ID = 'client-123';
 const NONCE = 'n-0S6_WzA2Mj';
 const NOW = 1_700_000_000;
+/** The login began ten minutes before the token is checked. */
+const LOGIN_STARTED = NOW - 600;
 
 let current: KeyPair;
 let rs384: KeyPair;
@@ -38,7 +40,7 @@ function sign(payload: JWTPayload, key: KeyPair = current): Promise<string> {
 }
 
 function expectations(overrides: Partial<IdTokenExpectations> = {}): IdTokenExpectations {
-  return { issuer: ISSUER, clientId: CLIENT_ID, algorithms: ['RS256'], nonce: NONCE, organization: undefined, nowSeconds: NOW, ...overrides };
+  return { issuer: ISSUER, clientId: CLIENT_ID, algorithms: ['RS256'], nonce: NONCE, organization: undefined, loginStartedSeconds: LOGIN_STARTED, nowSeconds: NOW, ...overrides };
 }
 
 async function refusal(idToken: string, expected: IdTokenExpectations = expectations(), getKey: JWTVerifyGetKey = keys): Promise<SignInFailureReason> {
@@ -79,6 +81,11 @@ describe('verifyIdToken: accepted tokens', () => {
     expect((await verifyIdToken(token, keys, expectations())).sub).toBe('auth0|user-1');
   });
 
+  test(`an iat up to the ${CLOCK_LEEWAY_SECONDS} s leeway before the login started is accepted`, async () => {
+    const token = await sign(claims({ iat: LOGIN_STARTED - CLOCK_LEEWAY_SECONDS }));
+    expect((await verifyIdToken(token, keys, expectations())).sub).toBe('auth0|user-1');
+  });
+
   test('an organization id sent at /login matches org_id', async () => {
     const token = await sign(claims({ org_id: 'org_abc123' }));
     expect((await verifyIdToken(token, keys, expectations({ organization: 'org_abc123' }))).sub).toBe('auth0|user-1');
@@ -95,6 +102,13 @@ describe('verifyIdToken: accepted tokens', () => {
 });
 
 describe('verifyIdToken: refused tokens', () => {
+  test.each([
+    ['more than the leeway before the login started', LOGIN_STARTED - CLOCK_LEEWAY_SECONDS - 1],
+    ['in 1970', 0],
+  ])('an iat %s: not a token for this sign-in', async (_label, iat) => {
+    expect(await refusal(await sign(claims({ iat, exp: NOW + 600 })))).toBe('id_token_iat');
+  });
+
   test('a nonce other than the one sent at /login', async () => {
     expect(await refusal(await sign(claims({ nonce: 'n-someone-else' })))).toBe('id_token_nonce');
   });

@@ -30,8 +30,8 @@ describe('parseTokenResponse: successful answers', () => {
     expect(parseTokenResponse(answer(tokenBody({ token_type: tokenType }))).idToken).toBe(ID_TOKEN);
   });
 
-  test('a granted scope is passed on', () => {
-    expect(parseTokenResponse(answer(tokenBody({ scope: 'openid email' }))).scope).toBe('openid email');
+  test.each(['openid email', 'openid', 'read:messages https://api.example.test/write !#[]~'])('a granted scope of RFC 6749 §3.3 characters is passed on: %j', (scope) => {
+    expect(parseTokenResponse(answer(tokenBody({ scope }))).scope).toBe(scope);
   });
 
   test.each(['application/json; charset=utf-8', 'Application/JSON', ' application/json ;charset=UTF-8'])('content type %j', (contentType) => {
@@ -48,6 +48,14 @@ describe('parseTokenResponse: malformed 200 answers are invalid_token_response',
     ['an empty id_token', tokenBody({ id_token: '' })],
     ['a non-string id_token', tokenBody({ id_token: { jwt: ID_TOKEN } })],
     ['a non-string scope', tokenBody({ scope: ['openid'] })],
+    ['a scope with a double quote (outside RFC 6749 §3.3)', tokenBody({ scope: 'openid <script>alert("x")</script>' })],
+    ['a scope with a backslash', tokenBody({ scope: 'openid a\\b' })],
+    ['a scope with a control character', tokenBody({ scope: 'openid\u001b[2J' })],
+    ['a scope with a non-ASCII character', tokenBody({ scope: 'openid émail' })],
+    ['a scope with a tab', tokenBody({ scope: 'openid\temail' })],
+    ['a scope with two spaces in a row', tokenBody({ scope: 'openid  email' })],
+    ['a scope with a leading space', tokenBody({ scope: ' openid' })],
+    ['an empty scope', tokenBody({ scope: '' })],
     ['a JSON array', [tokenBody()]],
     ['JSON null', 'null'],
     ['not JSON', 'id_token=abc&token_type=Bearer'],

@@ -337,7 +337,7 @@ describe('forged or broken token responses never yield a session', () => {
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
       .setIssuer(String(claims.iss ?? flowIssuer))
       .setAudience(String(claims.aud ?? 'test-client'))
-      .setIssuedAt()
+      .setIssuedAt(typeof claims.iat === 'number' ? claims.iat : undefined)
       .setExpirationTime('5m')
       .sign(key);
   }
@@ -368,6 +368,16 @@ describe('forged or broken token responses never yield a session', () => {
     ['a signature by another key', async () => ({ status: 200, body: { token_type: 'Bearer', access_token: 'a', id_token: await idToken({}, foreignKey) } }), 'id_token_signature'],
     ['another issuer', async () => ({ status: 200, body: { token_type: 'Bearer', access_token: 'a', id_token: await idToken({ iss: 'https://evil.example/' }) } }), 'id_token_iss'],
     ['another audience', async () => ({ status: 200, body: { token_type: 'Bearer', access_token: 'a', id_token: await idToken({ aud: 'someone-else' }) } }), 'id_token_aud'],
+    [
+      'a token issued an hour before this login started',
+      async () => ({ status: 200, body: { token_type: 'Bearer', access_token: 'a', id_token: await idToken({ iat: Math.floor(Date.now() / 1000) - 3600 }) } }),
+      'id_token_iat',
+    ],
+    [
+      'a granted scope outside RFC 6749 §3.3',
+      async () => ({ status: 200, body: { token_type: 'Bearer', access_token: 'a', id_token: await idToken({}), scope: 'openid "<script>"' } }),
+      'invalid_token_response',
+    ],
     ['no ID token', async () => ({ status: 200, body: { token_type: 'Bearer', access_token: 'a' } }), 'invalid_token_response'],
     ['an error answer', async () => ({ status: 400, body: { error: 'invalid_grant', error_description: '<script>' } }), 'token_endpoint_error:invalid_grant'],
   ];

@@ -14,6 +14,8 @@ export interface IdTokenExpectations {
   readonly nonce: string;
   /** The `organization` sent at /login (Auth0 Organizations), if any. */
   readonly organization: string | undefined;
+  /** When /login started this sign-in (epoch seconds): a token issued before it is not for this sign-in. */
+  readonly loginStartedSeconds: number;
   readonly nowSeconds: number;
 }
 
@@ -82,6 +84,7 @@ export async function verifyIdToken(idToken: string, keys: JWTVerifyGetKey, expe
     if (audiences.length > 1 && payload.azp === undefined) throw new SignInFailure('id_token_azp');
     if (payload.azp !== undefined && payload.azp !== expected.clientId) throw new SignInFailure('id_token_azp');
     if (typeof payload.iat !== 'number' || payload.iat > expected.nowSeconds + CLOCK_LEEWAY_SECONDS) throw new SignInFailure('id_token_iat');
+    if (payload.iat < expected.loginStartedSeconds - CLOCK_LEEWAY_SECONDS) throw new SignInFailure('id_token_iat');
     if (typeof payload.nonce !== 'string' || !constantTimeEqual(payload.nonce, expected.nonce)) throw new SignInFailure('id_token_nonce');
     if (expected.organization !== undefined && !organizationMatches(payload, expected.organization)) throw new SignInFailure('id_token_org');
     if (payload.sid !== undefined && (typeof payload.sid !== 'string' || payload.sid === '' || payload.sid.length > 255)) {

@@ -13,6 +13,9 @@ const KNOWN_TOKEN_ERRORS = new Set([
   'temporarily_unavailable',
 ]);
 
+/** RFC 6749 §3.3: scope-tokens of %x21 / %x23-5B / %x5D-7E, separated by single spaces. */
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/;
+
 /** A token response larger than this is not one: Auth0's are a few kilobytes. */
 export const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 
@@ -57,6 +60,7 @@ export function parseTokenResponse(answer: TokenEndpointAnswer): TokenResponse {
   if (mediaType !== 'application/json' || json === undefined) throw new SignInFailure('invalid_token_response');
   if (typeof json.token_type !== 'string' || json.token_type.toLowerCase() !== 'bearer') throw new SignInFailure('invalid_token_response');
   if (typeof json.id_token !== 'string' || json.id_token === '') throw new SignInFailure('invalid_token_response');
-  if (json.scope !== undefined && typeof json.scope !== 'string') throw new SignInFailure('invalid_token_response');
+  // Stored with the sign-in and shown by operators' tools: nothing outside the grammar is kept.
+  if (json.scope !== undefined && (typeof json.scope !== 'string' || !SCOPE.test(json.scope))) throw new SignInFailure('invalid_token_response');
   return { idToken: json.id_token, scope: json.scope };
 }
