@@ -33,9 +33,13 @@ export class SessionsTable extends Construct {
     });
   }
 
-  /** The callback creates sessions, inside the transaction that records the sign-in. */
+  /**
+   * The callback creates sessions, inside the transaction that records the sign-in, and ends there
+   * the one the browser's cookie named (by its key alone).
+   */
   grantCreate(grantee: IGrantable): void {
     grantItemActions(grantee, this.table, ['PutItem'], { kind: 'write', attributes: SESSION_ATTRIBUTES.create });
+    grantItemActions(grantee, this.table, ['DeleteItem'], { kind: 'write', attributes: SESSION_ATTRIBUTES.replace });
   }
 
   /** The session function reads a session and moves its idle deadline: nothing else. */

@@ -13,7 +13,7 @@ import { redirect, type HttpResponse } from '../core/http.js';
 import { Metric } from '../core/metrics.js';
 import { pageResponse } from '../core/pages.js';
 import { landingUrl, sanitizeReturnTo } from '../core/return-to.js';
-import { createSession, sessionCookie } from '../core/session/session.js';
+import { createSession, SESSION_COOKIE_NAME, sessionCookie, sessionIdFromCookie } from '../core/session/session.js';
 import { SignInFailure } from '../core/token/sign-in-failure.js';
 import { runRequest, type RequestResult } from '../shared/request-runner.js';
 import type { CallbackDependencies } from '../shared/dependencies.js';
@@ -73,6 +73,7 @@ export function createCallbackHandler(deps: CallbackDependencies): (event: APIGa
     code: string,
     consumed: ConsumedTransaction,
     landing: string,
+    replacesSessionId: string | undefined,
   ): Promise<RequestResult> => {
     const { redeemer } = deps;
     if (redeemer === undefined) return { response: redirect(303, landing), outcome: 'completed', metric: Metric.callbacksCompleted };
@@ -94,6 +95,7 @@ export function createCallbackHandler(deps: CallbackDependencies): (event: APIGa
         scope: identity.scope,
         nowMs,
         session: session.record,
+        replacesSessionId,
       });
       return {
         response: redirect(303, landing, [sessionCookie(session.secret, config)]),
@@ -167,7 +169,8 @@ export function createCallbackHandler(deps: CallbackDependencies): (event: APIGa
     // Sanitized again: the record came from the table, and anyone who can write the table could have put anything there.
     const returnTo = sanitizeReturnTo(result.returnTo, config.baseUrl);
     const landing = (returnTo === undefined ? undefined : landingUrl(returnTo, config.baseUrl)) ?? signedInUrl;
-    return signIn(response.transactionId, response.code, result, landing);
+    // The new cookie replaces the old one in this browser; the session it named must not outlive it.
+    return signIn(response.transactionId, response.code, result, landing, sessionIdFromCookie(readCookie(event.cookies, SESSION_COOKIE_NAME)));
   };
 
   return (event) => runRequest(CALLBACK_ROUTE, event, deps, startOver, () => handleCallback(event));

@@ -28,6 +28,8 @@ export const TRANSACTION_ATTRIBUTES = {
 export const SESSION_ATTRIBUTES = {
   /** The callback's PutItem of a new session. */
   create: ['id', 'sub', 'sid', 'claims', 'createdAt', 'lastSeenAt', 'absoluteExpiresAt', 'expiresAt'],
+  /** The callback's DeleteItem, in the same transaction, of the session this browser's cookie named. */
+  replace: ['id'],
   /** The session function's and the authorizers' GetItem. */
   read: ['id', 'sub', 'sid', 'claims', 'lastSeenAt', 'absoluteExpiresAt'],
   /** The session function's UpdateItem moving the idle deadline. */

@@ -65,6 +65,8 @@ export interface SignInRecord {
   readonly scope: string | undefined;
   readonly nowMs: number;
   readonly session: SessionRecord;
+  /** The session the browser's cookie named, if any: a new sign-in in the same browser ends it. */
+  readonly replacesSessionId: string | undefined;
 }
 
 export interface SignInFailureRecord {
@@ -117,7 +119,10 @@ export interface PendingStore extends WarmUp {
 /** The callback function's operations. */
 export interface CallbackStore extends WarmUp {
   consume(request: ConsumeRequest): Promise<ConsumeResult>;
-  /** One DynamoDB transaction: the record says who signed in (verifier removed) and the session exists, or neither. */
+  /**
+   * One DynamoDB transaction: the record says who signed in (verifier removed), the session exists
+   * and the one it replaces does not, or none of it.
+   */
   completeSignIn(record: SignInRecord): Promise<void>;
   /** Labels a consumed record whose code did not become a session; the verifier goes with it. */
   recordSignInFailure(record: SignInFailureRecord): Promise<void>;
@@ -330,6 +335,8 @@ export function createCallbackStore(client: DynamoDBClient, tableName: string, s
                   ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY },
                 },
               },
+              // Unconditional: a replaced session that already ended leaves nothing to do.
+              ...(record.replacesSessionId === undefined ? [] : [{ Delete: { TableName: sessionsTableName, Key: keyOf(record.replacesSessionId) } }]),
             ],
           }),
         );

@@ -62,7 +62,7 @@ async function signedInBrowser(sub: string, claims: Record<string, string | bool
   const store = createCallbackStore(client, transactions, sessionsTable);
   // The record the transaction updates must exist and have a code: made as the login and callback would.
   await client.send(new PutItemCommand({ TableName: transactions, Item: { id: { S: 't' }, status: { S: 'code_received' } } }));
-  await store.completeSignIn({ transactionId: 't', sub, claims, scope: 'openid', nowMs: clock.nowMs, session: session.record });
+  await store.completeSignIn({ transactionId: 't', sub, claims, scope: 'openid', nowMs: clock.nowMs, session: session.record, replacesSessionId: undefined });
   return { cookie: sessionCookie(session.secret, config).split(';', 1)[0] ?? '', id: session.record.id };
 }
 

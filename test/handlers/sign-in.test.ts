@@ -137,6 +137,25 @@ describe('a successful sign-in', () => {
     expect(await scanAll(flow.client, flow.sessionTableName)).toHaveLength(sessionsBefore);
   });
 
+  test('signing in again in the same browser ends the session its cookie named, in the same transaction', async () => {
+    const first = sessionSecretFrom((await completeSignIn(flow, 'erin')).callback) ?? '';
+    const login = await flow.login();
+    const redirect = await signInAtProvider(login.authorizeUrl.href, { login: 'frank' });
+    const second = sessionSecretFrom(await flow.callback(redirect.search.slice(1), login.bindingSecret, first)) ?? '';
+    expect(second).not.toBe(first);
+    expect(await flow.sessionItem(sessionIdForSecret(first))).toBeUndefined();
+    expect((await flow.me(first)).statusCode).toBe(401);
+    expect(json((await flow.me(second)).body)).toMatchObject({ sub: 'frank' });
+  });
+
+  test('a session cookie naming no session does not stop the new sign-in', async () => {
+    const login = await flow.login();
+    const redirect = await signInAtProvider(login.authorizeUrl.href, { login: 'grace' });
+    const callback = await flow.callback(redirect.search.slice(1), login.bindingSecret, 'A'.repeat(43));
+    expect(callback.statusCode).toBe(303);
+    expect(json((await flow.me(sessionSecretFrom(callback))).body)).toMatchObject({ sub: 'grace' });
+  });
+
   test('returnTo is honoured after the sign-in', async () => {
     const { callback } = await completeSignIn(flow, 'dave', 'returnTo=%2Fdashboard%3Ftab%3D2');
     expect(callback.headers.location).toBe(`${TEST_BASE_URL}/dashboard?tab=2`);

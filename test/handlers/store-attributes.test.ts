@@ -126,11 +126,14 @@ test('callback: every write and read on every path stays within its lists', asyn
   refuseNextUpdate = true;
   expect(await store.consume({ ...consume, outcome: { kind: 'code', code: 'c' } })).toMatchObject({ consumed: false });
   const session = createSession({ sub: 'alice', sid: 'sid-1', claims: { name: 'Alice' } }, config, 1);
-  await store.completeSignIn({ transactionId: 't', sub: 'alice', claims: { name: 'Alice' }, scope: 'openid', nowMs: 1, session: session.record });
+  const signIn = { transactionId: 't', sub: 'alice', claims: { name: 'Alice' }, scope: 'openid', nowMs: 1, session: session.record };
+  await store.completeSignIn({ ...signIn, replacesSessionId: undefined });
+  await store.completeSignIn({ ...signIn, replacesSessionId: 'the-session-this-browser-had' });
   await store.recordSignInFailure({ transactionId: 't', reason: 'id_token_nonce', nowMs: 1 });
   expectWithin('transactions', 'UpdateItemCommand', TRANSACTION_ATTRIBUTES.callbackWrites);
   expectWithin('transactions', 'GetItemCommand', TRANSACTION_ATTRIBUTES.callbackReads);
   expectWithin('sessions', 'PutItemCommand', SESSION_ATTRIBUTES.create);
+  expectWithin('sessions', 'DeleteItemCommand', SESSION_ATTRIBUTES.replace);
 });
 
 test('session function: a projected read and a touch naming only the idle deadline', async () => {

@@ -251,7 +251,11 @@ export function neededStatements(template: Template, functionId: string, name: D
         // Redeeming a code needs the secret and ends in a session; without a secret the flow stops at the recorded code.
         ...(targets.secretArn === undefined
           ? []
-          : [on(targets.secretArn, 'secretsmanager:GetSecretValue'), on(sessions, 'dynamodb:PutItem', onlyAttributes('write', SESSION_ATTRIBUTES.create))]),
+          : [
+              on(targets.secretArn, 'secretsmanager:GetSecretValue'),
+              on(sessions, 'dynamodb:PutItem', onlyAttributes('write', SESSION_ATTRIBUTES.create)),
+              on(sessions, 'dynamodb:DeleteItem', onlyAttributes('write', SESSION_ATTRIBUTES.replace)),
+            ]),
       ];
     case 'session':
       return [ownLogs, readSession, on(sessions, 'dynamodb:UpdateItem', onlyAttributes('write', SESSION_ATTRIBUTES.touch))];
