@@ -19,6 +19,17 @@ import { ORIGIN_VERIFY_HEADER } from '../lambdas/core/contract.js';
 /** AWS WAF's bounds for a rate-based rule's limit. */
 export const MIN_REQUESTS_PER_FIVE_MINUTES = 10;
 export const MAX_REQUESTS_PER_FIVE_MINUTES = 2_000_000_000;
+/**
+ * The back-channel route's own rule allows this many times the per-client limit: its caller is the
+ * provider, from a few addresses, ending every session of a user (or many users) at once.
+ */
+export const BACKCHANNEL_LIMIT_FACTOR = 10;
+const BACKCHANNEL_LOGOUT_PATH = '/backchannel-logout';
+/** Normalized and lower-cased, so `/Login` or `//login` is not a fresh allowance for the same route. */
+const PATH_TRANSFORMATIONS = [
+  { priority: 0, type: 'NORMALIZE_PATH' },
+  { priority: 1, type: 'LOWERCASE' },
+];
 /** WAF keeps CLOUDFRONT-scoped web ACLs in this region only. */
 const CLOUDFRONT_WEB_ACL_REGION = 'us-east-1';
 const CLOUDFRONT_WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]{1,128}\/[\w-]{1,128}$/;
@@ -67,6 +78,7 @@ export function validateRateLimitedEdge(scope: Construct, props: Pick<RateLimite
  * caching nothing and forwarding everything but Host, with a WAF rate-based rule per client IP and
  * path. CloudFront adds a secret header to every request it forwards; the functions behind the API
  * refuse requests without it (`ORIGIN_VERIFY_SECRET`), so the API's own endpoint is no way around.
+ * IPv4 only: a WAF rate key is a whole address, and one IPv6 /64 holds 2^64 of them.
  */
 export class RateLimitedEdge extends Construct {
   public readonly distribution: Distribution;
@@ -105,6 +117,9 @@ export class RateLimitedEdge extends Construct {
     const apiDomain = Fn.select(2, Fn.split('/', props.httpApi.apiEndpoint));
     this.distribution = new Distribution(this, 'distribution', {
       comment: 'Per-client rate limit in front of the sign-in API',
+      // WAF cannot aggregate IPv6 clients by prefix; over IPv4 a fresh rate key costs a fresh address.
+      // IPv6-only networks reach IPv4 hosts through their NAT64.
+      enableIpv6: false,
       defaultBehavior: {
         origin: new HttpOrigin(apiDomain, {
           protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
@@ -142,31 +157,37 @@ export class RateLimitedEdge extends Construct {
 
   private makeWebAcl(limit: number): CfnWebACL {
     const metricName = Names.uniqueId(this);
+    const backchannelLogout: CfnWebACL.StatementProperty = {
+      byteMatchStatement: { fieldToMatch: { uriPath: {} }, positionalConstraint: 'EXACTLY', searchString: BACKCHANNEL_LOGOUT_PATH, textTransformations: PATH_TRANSFORMATIONS },
+    };
+    const rule = (name: string, metricSuffix: string, priority: number, rateBasedStatement: CfnWebACL.RateBasedStatementProperty): CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      action: { block: {} },
+      statement: { rateBasedStatement },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: `${metricName}-${metricSuffix}` },
+    });
     return new CfnWebACL(this, 'web-acl', {
       scope: 'CLOUDFRONT',
       description: 'Per-client rate limit for the sign-in',
       defaultAction: { allow: {} },
       visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName },
       rules: [
-        {
-          name: 'per-client-per-route-rate',
-          priority: 0,
-          action: { block: {} },
-          statement: {
-            rateBasedStatement: {
-              limit,
-              evaluationWindowSec: 300,
-              // Per IP and per path, so a client busy on one route (say /me) is not stopped from signing in.
-              aggregateKeyType: 'CUSTOM_KEYS',
-              customKeys: [
-                { ip: {} },
-                // Normalized and lower-cased, so `/Login` or `//login` is not a fresh allowance for the same route.
-                { uriPath: { textTransformations: [{ priority: 0, type: 'NORMALIZE_PATH' }, { priority: 1, type: 'LOWERCASE' }] } },
-              ],
-            },
-          },
-          visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: `${metricName}-rate` },
-        },
+        rule('per-client-per-route-rate', 'rate', 0, {
+          limit,
+          evaluationWindowSec: 300,
+          // Per IP and per path, so a client busy on one route (say /me) is not stopped from signing in.
+          aggregateKeyType: 'CUSTOM_KEYS',
+          customKeys: [{ ip: {} }, { uriPath: { textTransformations: PATH_TRANSFORMATIONS } }],
+          // The provider's back-channel calls have their own allowance: a busy provider must not be refused ending sessions.
+          scopeDownStatement: { notStatement: { statement: backchannelLogout } },
+        }),
+        rule('backchannel-logout-rate', 'backchannel-rate', 1, {
+          limit: Math.min(limit * BACKCHANNEL_LIMIT_FACTOR, MAX_REQUESTS_PER_FIVE_MINUTES),
+          evaluationWindowSec: 300,
+          aggregateKeyType: 'IP',
+          scopeDownStatement: backchannelLogout,
+        }),
       ],
     });
   }

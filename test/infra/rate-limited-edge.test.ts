@@ -5,7 +5,7 @@ import type { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { ConfigError } from '../../lambdas/core/config.js';
 import { ORIGIN_VERIFY_HEADER, ORIGIN_VERIFY_SECRET_ENV } from '../../lambdas/core/contract.js';
 import { OidcLogin } from '../../lib/oidc-login.js';
-import { MIN_REQUESTS_PER_FIVE_MINUTES, RateLimitedEdge, type RateLimitedEdgeProps } from '../../lib/rate-limited-edge.js';
+import { BACKCHANNEL_LIMIT_FACTOR, MIN_REQUESTS_PER_FIVE_MINUTES, RateLimitedEdge, type RateLimitedEdgeProps } from '../../lib/rate-limited-edge.js';
 import { STACK_CONTEXT, readStackOptions } from '../../lib/stack-options.js';
 import { REQUIRED_SETTINGS } from '../support/settings.js';
 import {
@@ -62,6 +62,7 @@ interface DistributionConfig {
   DefaultCacheBehavior: Record<string, unknown>;
   WebACLId: unknown;
   Logging?: unknown;
+  IPV6Enabled?: boolean;
 }
 const distributionConfig = (t: Template): DistributionConfig => only(t, 'AWS::CloudFront::Distribution').Properties.DistributionConfig as DistributionConfig;
 /** What `SecretValue.secretsManager(arn).unsafeUnwrap()` renders: a reference CloudFormation resolves at deploy time. */
@@ -73,6 +74,10 @@ describe('the distribution', () => {
     expect(others).toEqual([]);
     expect(origin?.DomainName).toEqual({ 'Fn::Select': [2, { 'Fn::Split': ['/', getAtt(limited.logicalId(limited.stack.signIn.httpApi), 'ApiEndpoint')] }] });
     expect(origin?.CustomOriginConfig).toEqual({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
+  });
+
+  test('serves IPv4 only: a WAF rate key is a whole address, and one IPv6 /64 would be 2^64 fresh keys', () => {
+    expect(distributionConfig(template).IPV6Enabled).toBe(false);
   });
 
   test('allows every method, caches nothing, forwards every viewer header but Host (so cookies and query strings too), and redirects http to https', () => {
@@ -111,18 +116,44 @@ describe('the distribution', () => {
 });
 
 describe('the web ACL', () => {
+  type Rule = { Name: string; Action: unknown; Statement: { RateBasedStatement: Record<string, unknown> }; VisibilityConfig: unknown };
+  const rules = (): Rule[] => only(template, 'AWS::WAFv2::WebACL').Properties.Rules as Rule[];
+  const BACKCHANNEL_LOGOUT = {
+    ByteMatchStatement: {
+      FieldToMatch: { UriPath: {} },
+      PositionalConstraint: 'EXACTLY',
+      SearchString: '/backchannel-logout',
+      TextTransformations: [
+        { Priority: 0, Type: 'NORMALIZE_PATH' },
+        { Priority: 1, Type: 'LOWERCASE' },
+      ],
+    },
+  };
+
   test('is CLOUDFRONT-scoped, allows by default, and blocks past the limit per client IP and URI path, with metrics and samples', () => {
     const acl = only(template, 'AWS::WAFv2::WebACL').Properties;
     expect(acl).toMatchObject({ Scope: 'CLOUDFRONT', DefaultAction: { Allow: {} } });
     expect(acl.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true });
-    const rules = acl.Rules as { Action: unknown; Statement: { RateBasedStatement: Record<string, unknown> }; VisibilityConfig: unknown }[];
-    expect(rules).toHaveLength(1);
-    const [rule] = rules;
-    expect(rule?.Action).toEqual({ Block: {} });
-    expect(rule?.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true });
-    expect(rule?.Statement.RateBasedStatement).toMatchObject({ Limit: LIMIT, EvaluationWindowSec: 300, AggregateKeyType: 'CUSTOM_KEYS' });
-    const keys = rule?.Statement.RateBasedStatement.CustomKeys as Record<string, unknown>[];
+    expect(rules().map((rule) => rule.Name)).toEqual(['per-client-per-route-rate', 'backchannel-logout-rate']);
+    for (const rule of rules()) {
+      expect(rule.Action).toEqual({ Block: {} });
+      expect(rule.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true });
+    }
+    const [perClient] = rules();
+    expect(perClient?.Statement.RateBasedStatement).toMatchObject({ Limit: LIMIT, EvaluationWindowSec: 300, AggregateKeyType: 'CUSTOM_KEYS' });
+    const keys = perClient?.Statement.RateBasedStatement.CustomKeys as Record<string, unknown>[];
     expect(keys.map((key) => Object.keys(key))).toEqual([['IP'], ['UriPath']]);
+  });
+
+  test('the provider\'s back-channel logouts are counted by a rule of their own, with a larger allowance, and not by the per-client rule', () => {
+    const [perClient, backchannel] = rules();
+    expect(perClient?.Statement.RateBasedStatement.ScopeDownStatement).toEqual({ NotStatement: { Statement: BACKCHANNEL_LOGOUT } });
+    expect(backchannel?.Statement.RateBasedStatement).toEqual({
+      Limit: LIMIT * BACKCHANNEL_LIMIT_FACTOR,
+      EvaluationWindowSec: 300,
+      AggregateKeyType: 'IP',
+      ScopeDownStatement: BACKCHANNEL_LOGOUT,
+    });
   });
 });
 

@@ -111,13 +111,13 @@ describe.each(CONFIGURATION_NAMES)('least privilege, %s', (name) => {
     expect(queried).toEqual(['sessions/index/by-sid:dynamodb:Query', 'sessions/index/by-sub:dynamodb:Query']);
   });
 
-  test('each function reaches only its own tables; the callback writes sessions only when it can redeem codes', () => {
+  test('each function reaches only its own tables; the callback writes (and replaces) sessions only when it can redeem codes', () => {
     const s = synthesized[name];
     const tables = { transactions: s.transactions, sessions: s.sessions, logoutTokens: s.logoutTokens };
     const access = Object.fromEntries(DEPLOYED_FUNCTIONS.map((fn) => [fn, reachedTables(statementsOf(s.template, s.functions[fn]), tables)]));
     expect(access).toEqual({
       login: ['transactions:dynamodb:PutItem'],
-      callback: ['transactions:dynamodb:GetItem', 'transactions:dynamodb:UpdateItem', ...(name === 'no secret' ? [] : ['sessions:dynamodb:PutItem'])].sort(),
+      callback: ['transactions:dynamodb:GetItem', 'transactions:dynamodb:UpdateItem', ...(name === 'no secret' ? [] : ['sessions:dynamodb:PutItem', 'sessions:dynamodb:DeleteItem'])].sort(),
       session: ['sessions:dynamodb:GetItem', 'sessions:dynamodb:UpdateItem'],
       logout: ['sessions:dynamodb:DeleteItem', 'sessions:dynamodb:GetItem'],
       authorizer: ['sessions:dynamodb:GetItem'],
