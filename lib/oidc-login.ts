@@ -246,9 +246,11 @@ export class OidcLogin extends Construct {
     this.transactions.grantConsume(callback);
     if (this.clientSecret !== undefined) {
       // GetSecretValue alone: grantRead would add DescribeSecret, which reading the value never needs.
-      // arnForPolicies: a secret known only by name has an ARN without its random six-character suffix,
-      // which IAM would never match; this form ends in `-??????` for such a secret.
-      callback.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.clientSecret.arnForPolicies] }));
+      // A secret known only by name has an ARN without the random six-character suffix every real
+      // secret ARN ends with, which IAM would never match: granted with `-??????` for it, as CDK's
+      // own (protected) arnForPolicies does, which grantRead would use along with DescribeSecret.
+      const secretArnForPolicies = this.clientSecret.secretFullArn ?? `${this.clientSecret.secretArn}-??????`;
+      callback.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArnForPolicies] }));
       this.sessions.grantCreate(callback);
     }
     this.sessions.grantReadAndTouch(session);
