@@ -81,7 +81,8 @@ export interface TestFlow {
   /** Every log line the handlers wrote, as written. */
   readonly logs: string[];
   login(rawQueryString?: string, bindingSecret?: string): Promise<LoginResult>;
-  callback(rawQueryString: string, bindingSecret?: string): Promise<HttpResponse>;
+  /** With the session cookie too when `sessionSecret` is given: a browser already signed in. */
+  callback(rawQueryString: string, bindingSecret?: string, sessionSecret?: string): Promise<HttpResponse>;
   /** GET /signed-in, the built-in landing page, with the session cookie when given. */
   signedIn(sessionSecret?: string): Promise<HttpResponse>;
   /** GET /me with the session cookie when given. */
@@ -145,10 +146,9 @@ export async function createTestFlow(options: TestFlowOptions = {}): Promise<Tes
       const state = authorizeUrl.searchParams.get('state') ?? '';
       return { response, authorizeUrl, state, transactionId: transactionIdForState(state), bindingSecret: bindingSecretFrom(response) };
     },
-    callback(rawQueryString, bindingSecret) {
-      return callbackHandler(
-        apiEvent(CALLBACK_ROUTE, rawQueryString, bindingSecret === undefined ? undefined : bindingCookieHeader(bindingSecret)),
-      );
+    callback(rawQueryString, bindingSecret, sessionSecret) {
+      const cookies = [bindingSecret === undefined ? undefined : bindingCookieHeader(bindingSecret), sessionCookie(sessionSecret)].filter((cookie) => cookie !== undefined);
+      return callbackHandler(apiEvent(CALLBACK_ROUTE, rawQueryString, cookies.length === 0 ? undefined : cookies.join('; ')));
     },
     signedIn: (sessionSecret) => handlers.session(apiEvent(SIGNED_IN_ROUTE, '', sessionCookie(sessionSecret))),
     me: (sessionSecret) => handlers.session(apiEvent(ME_ROUTE, '', sessionCookie(sessionSecret))),
