@@ -112,6 +112,9 @@ describe('a successful sign-in', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Signed in as bob (bob@example.test).');
     expect(page.body).toContain(`<form method="post" action="${TEST_BASE_URL}/logout">`);
+    // Never a dead end: /me always; the app's page only where the stack has one (this one has none).
+    expect(page.body).toContain(`<a href="${TEST_BASE_URL}/me">`);
+    expect(page.body).not.toContain('Open the app');
     expect(page.headers['content-security-policy']).toContain(`form-action 'self' ${new URL(provider.provider.issuer).origin}`);
   });
 
