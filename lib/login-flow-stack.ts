@@ -5,6 +5,8 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SETTINGS } from '../lambdas/core/config.js';
+import { APP_PAGE_PATH_ENV } from '../lambdas/core/contract.js';
+import { HELLO_PAGE_PATH } from '../lambdas/demo/app.js';
 import { LoginFlowFunction } from './login-flow-function.js';
 import { OidcLogin } from './oidc-login.js';
 import { removalPolicyFor, type LoginFlowStackOptions } from './stack-options.js';
@@ -43,7 +45,8 @@ export class LoginFlowStack extends Stack {
     });
     const demo = new HttpLambdaIntegration('demo-integration', this.demoFunction);
     const { httpApi, authorizer, pageAuthorizer } = this.signIn;
+    this.signIn.functions.session.addEnvironment(APP_PAGE_PATH_ENV, HELLO_PAGE_PATH);
     httpApi.addRoutes({ path: '/hello', methods: [HttpMethod.GET], integration: demo, authorizer });
-    httpApi.addRoutes({ path: '/hello/page', methods: [HttpMethod.GET], integration: demo, authorizer: pageAuthorizer });
+    httpApi.addRoutes({ path: HELLO_PAGE_PATH, methods: [HttpMethod.GET], integration: demo, authorizer: pageAuthorizer });
   }
 }

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import {
   ConfigError,
   SETTINGS,
+  collectProblems,
   parseBaseUrl,
   parseFlowSettings,
   settingsToEnv,
@@ -154,26 +155,40 @@ export class OidcLogin extends Construct {
 
   constructor(scope: Construct, id: string, props: OidcLoginProps) {
     super(scope, id);
-    // Validated first: a mistake names the prop before anything is made.
-    this.settings = parseFlowSettings(rawSettingsOf(props.settings), propLabel);
-    const baseUrlProp = props.baseUrl === undefined ? undefined : parseBaseUrl(props.baseUrl, 'OidcLogin baseUrl');
-    const secretSources = [this.settings.clientSecretArn !== undefined, props.clientSecret !== undefined, props.createClientSecret === true];
-    if (secretSources.filter(Boolean).length > 1) {
-      throw new ConfigError('OidcLogin takes one client secret: settings.clientSecretArn, clientSecret or createClientSecret');
-    }
-    const signsIn = secretSources.some(Boolean);
-    if (signsIn && !this.settings.scope.split(' ').includes('openid')) {
-      throw new ConfigError(`${propLabel(SETTINGS.scope)} must include openid when a client secret is configured: signing in needs an ID token`);
-    }
-    const cacheSeconds = (props.authorizerCacheTtl ?? Duration.seconds(0)).toSeconds({ integral: false });
-    if (!Number.isInteger(cacheSeconds) || cacheSeconds < 0 || cacheSeconds > MAX_AUTHORIZER_CACHE_SECONDS) {
-      throw new ConfigError(`OidcLogin authorizerCacheTtl must be whole seconds from 0 to ${MAX_AUTHORIZER_CACHE_SECONDS}`);
-    }
-    const pointInTimeRecoveryDays = props.pointInTimeRecoveryDays ?? DEFAULT_PITR_DAYS;
-    if (!Number.isInteger(pointInTimeRecoveryDays) || pointInTimeRecoveryDays < 1 || pointInTimeRecoveryDays > 35) {
-      throw new ConfigError(`OidcLogin pointInTimeRecoveryDays must be a whole number from 1 to 35, got ${pointInTimeRecoveryDays}`);
-    }
-    if (props.rateLimit !== undefined) validateRateLimitedEdge(this, props.rateLimit, 'OidcLogin rateLimit');
+    // Validated first, every prop at once: a mistake names the prop before anything is made.
+    const { settings: parsedSettings, baseUrlProp, cacheSeconds, pointInTimeRecoveryDays } = collectProblems((problems) => {
+      const settings = problems.check(() => parseFlowSettings(rawSettingsOf(props.settings), propLabel), undefined);
+      const baseUrl = problems.check(() => (props.baseUrl === undefined ? undefined : parseBaseUrl(props.baseUrl, 'OidcLogin baseUrl')), undefined);
+      const secretSources = [props.settings.clientSecretArn !== undefined, props.clientSecret !== undefined, props.createClientSecret === true];
+      problems.check(() => {
+        if (secretSources.filter(Boolean).length > 1) {
+          throw new ConfigError('OidcLogin takes one client secret: settings.clientSecretArn, clientSecret or createClientSecret');
+        }
+      }, undefined);
+      problems.check(() => {
+        if (settings !== undefined && secretSources.some(Boolean) && !settings.scope.split(' ').includes('openid')) {
+          throw new ConfigError(`${propLabel(SETTINGS.scope)} must include openid when a client secret is configured: signing in needs an ID token`);
+        }
+      }, undefined);
+      const cache = problems.check(() => {
+        const seconds = (props.authorizerCacheTtl ?? Duration.seconds(0)).toSeconds({ integral: false });
+        if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_AUTHORIZER_CACHE_SECONDS) {
+          throw new ConfigError(`OidcLogin authorizerCacheTtl must be whole seconds from 0 to ${MAX_AUTHORIZER_CACHE_SECONDS}`);
+        }
+        return seconds;
+      }, 0);
+      const recoveryDays = props.pointInTimeRecoveryDays ?? DEFAULT_PITR_DAYS;
+      problems.check(() => {
+        if (!Number.isInteger(recoveryDays) || recoveryDays < 1 || recoveryDays > 35) {
+          throw new ConfigError(`OidcLogin pointInTimeRecoveryDays must be a whole number from 1 to 35, got ${recoveryDays}`);
+        }
+      }, undefined);
+      const rateLimit = props.rateLimit;
+      if (rateLimit !== undefined) problems.check(() => validateRateLimitedEdge(this, rateLimit, 'OidcLogin rateLimit'), undefined);
+      return { settings, baseUrlProp: baseUrl, cacheSeconds: cache, pointInTimeRecoveryDays: recoveryDays };
+    });
+    // Defined whenever collectProblems returned: a settings problem would have thrown.
+    this.settings = parsedSettings as FlowSettings;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const backchannel = props.backchannelLogout ?? true;
 
@@ -231,7 +246,11 @@ export class OidcLogin extends Construct {
     this.transactions.grantConsume(callback);
     if (this.clientSecret !== undefined) {
       // GetSecretValue alone: grantRead would add DescribeSecret, which reading the value never needs.
-      callback.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.clientSecret.secretArn] }));
+      // A secret known only by name has an ARN without the random six-character suffix every real
+      // secret ARN ends with, which IAM would never match: granted with `-??????` for it, as CDK's
+      // own (protected) arnForPolicies does, which grantRead would use along with DescribeSecret.
+      const secretArnForPolicies = this.clientSecret.secretFullArn ?? `${this.clientSecret.secretArn}-??????`;
+      callback.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArnForPolicies] }));
       this.sessions.grantCreate(callback);
     }
     this.sessions.grantReadAndTouch(session);

@@ -10,6 +10,7 @@ import {
   type RawSettings,
   type SettingName,
 } from '../lambdas/core/config.js';
+import { discoveryContextKey, parseCachedDiscovery, withDiscoveredSettings } from '../lambdas/core/discovery.js';
 import { DEFAULT_THROTTLE } from './oidc-login.js';
 import { MIN_REQUESTS_PER_FIVE_MINUTES } from './rate-limited-edge.js';
 
@@ -59,10 +60,16 @@ function contextPositiveInteger<Fallback extends number | undefined>(node: Node,
 }
 
 export function readStackOptions(node: Node): LoginFlowStackOptions {
-  const raw: RawSettings = {};
+  let raw: RawSettings = {};
   for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
     const value = contextString(node, spec.contextKey);
     if (value !== undefined) raw[name] = value;
+  }
+  if (raw.issuerUrl !== undefined) {
+    // Cached by `npm run discover`: synth reads the provider's settings, it never fetches them.
+    const key = discoveryContextKey(raw.issuerUrl);
+    const cached: unknown = node.tryGetContext(key);
+    if (cached !== undefined) raw = withDiscoveredSettings(raw, parseCachedDiscovery(cached, key));
   }
   const retainData = contextBoolean(node, 'retainData', true);
   const createClientSecret = contextBoolean(node, 'createClientSecret', false);

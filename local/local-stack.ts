@@ -6,6 +6,7 @@ import type { APIGatewayProxyStructuredResultV2, APIGatewaySimpleAuthorizerWithC
 import { CALLBACK_ROUTE } from '../lambdas/callback/app.js';
 import { envLabel, parseConfig, SETTINGS, settingsToEnv, type FlowConfig, type RawSettings } from '../lambdas/core/config.js';
 import {
+  APP_PAGE_PATH_ENV,
   AUTHORIZER_MODE_ENV,
   CLIENT_SECRET_ENV,
   LOGOUT_TOKEN_TABLE_NAME_ENV,
@@ -13,7 +14,7 @@ import {
   TABLE_NAME_ENV,
 } from '../lambdas/core/contract.js';
 import { BACKCHANNEL_LOGOUT_ROUTE } from '../lambdas/backchannel-logout/app.js';
-import { HELLO_PAGE_ROUTE, HELLO_ROUTE } from '../lambdas/demo/app.js';
+import { HELLO_PAGE_PATH, HELLO_PAGE_ROUTE, HELLO_ROUTE } from '../lambdas/demo/app.js';
 import { randomToken } from '../lambdas/core/encoding.js';
 import { pageResponse } from '../lambdas/core/pages.js';
 import { LOGIN_ROUTE } from '../lambdas/login/app.js';
@@ -255,7 +256,7 @@ function functionEnvironments(config: FlowConfig, dynamoDbEndpoint: string, clie
   return {
     login: { ...common, ...transactions },
     callback: { ...common, ...transactions, ...sessions, ...(clientSecret === undefined ? {} : { [CLIENT_SECRET_ENV]: clientSecret }) },
-    session: { ...common, ...sessions },
+    session: { ...common, ...sessions, [APP_PAGE_PATH_ENV]: HELLO_PAGE_PATH },
     logout: { ...common, ...sessions },
     authorizer: { ...common, ...sessions, [AUTHORIZER_MODE_ENV]: 'require' },
     pageAuthorizer: { ...common, ...sessions, [AUTHORIZER_MODE_ENV]: 'optional' },

@@ -24,6 +24,12 @@ export interface EmbeddedProviderOptions {
   readonly backchannelLogoutUri?: string;
   /** @default a free port */
   readonly port?: number;
+  /**
+   * `auth0`: Auth0's paths, which the functions derive from the issuer by default. `standard`: the
+   * library's own paths, as another provider would have, so only discovery finds them.
+   * @default 'auth0'
+   */
+  readonly paths?: keyof typeof ROUTES;
   /** Shown on the sign-in, consent and sign-out pages. @default DEFAULT_APPLICATION_NAME */
   readonly applicationName?: string;
 }
@@ -48,6 +54,12 @@ const AUTH0_ROUTES = {
   jwks: '/.well-known/jwks.json',
   revocation: '/oauth/revoke',
   end_session: '/oidc/logout',
+} as const;
+
+/** oidc-provider's defaults, spelled out so the URLs handed back match them. */
+const ROUTES = {
+  auth0: AUTH0_ROUTES,
+  standard: { authorization: '/auth', token: '/token', userinfo: '/me', jwks: '/jwks', revocation: '/token/revocation', end_session: '/session/end' },
 } as const;
 
 const SIGNING_ALGORITHM = 'RS256';
@@ -263,7 +275,7 @@ function providerConfiguration(options: EmbeddedProviderOptions, applicationName
         ...(backchannel === undefined ? {} : { backchannel_logout_uri: backchannel, backchannel_logout_session_required: true }),
       },
     ],
-    routes: AUTH0_ROUTES,
+    routes: ROUTES[options.paths ?? 'auth0'],
     // Without this the library silently drops Auth0's `audience` parameter.
     extraParams: ['audience'],
     pkce: { required: () => true },
@@ -321,12 +333,13 @@ export async function startEmbeddedProvider(options: EmbeddedProviderOptions): P
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
+  const routes = ROUTES[options.paths ?? 'auth0'];
   return {
     issuer,
     port,
-    jwksUri: new URL(AUTH0_ROUTES.jwks, issuer).href,
-    tokenEndpoint: new URL(AUTH0_ROUTES.token, issuer).href,
-    endSessionEndpoint: new URL(AUTH0_ROUTES.end_session, issuer).href,
+    jwksUri: new URL(routes.jwks, issuer).href,
+    tokenEndpoint: new URL(routes.token, issuer).href,
+    endSessionEndpoint: new URL(routes.end_session, issuer).href,
     stop: () => closeServer(server),
   };
 }

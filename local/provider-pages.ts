@@ -13,7 +13,7 @@ const STYLE =
   'label{display:block;margin:1rem 0 .25rem;font-weight:600}' +
   'input{box-sizing:border-box;width:100%;padding:.5rem;font:inherit;border:1px solid #bdc1c6;border-radius:4px}' +
   'button{width:100%;margin-top:1.25rem;padding:.6rem;font:inherit;font-weight:600;border:0;border-radius:4px;background:#0b57d0;color:#fff;cursor:pointer}' +
-  'button.secondary{margin-top:.5rem;background:none;color:#0b57d0}' +
+  'button.secondary{margin-top:.5rem;background:#fff;color:#0b57d0;border:1px solid #0b57d0}' +
   'ul{padding-left:1.25rem}code{background:#f1f3f4;padding:0 .25rem}.error{color:#b3261e}';
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
 
@@ -69,14 +69,30 @@ export interface ConsentPage {
   readonly denyAction: string;
 }
 
+/** What each standard scope lets the application see, as a person would say it. */
+const SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  openid: 'Sign you in with your account',
+  profile: 'Your name and profile',
+  email: 'Your email address, and whether it is verified',
+  address: 'Your postal address',
+  phone: 'Your phone number',
+  offline_access: 'Stay signed in when you are away',
+};
+
+function scopeItem(scope: string): string {
+  const description = SCOPE_DESCRIPTIONS[scope];
+  // An API's own scope has no standard meaning: shown by its name, as Auth0's consent page does.
+  return description === undefined ? `<li>Access: <code>${escapeHtml(scope)}</code></li>` : `<li>${escapeHtml(description)}</li>`;
+}
+
 export function consentPage({ applicationName, scopes, audience, action, denyAction }: ConsentPage): string {
-  const items = scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`).join('');
+  const items = scopes.map(scopeItem).join('');
   const api = audience === undefined ? '' : `<p class="muted">To call the API <code>${escapeHtml(audience)}</code>.</p>`;
   return page(
     'Authorize',
-    `<h1>Authorize ${escapeHtml(applicationName)}</h1><p class="muted">The application asks for:</p><ul>${items}</ul>${api}` +
+    `<h1>Authorize ${escapeHtml(applicationName)}</h1><p class="muted">The application asks to:</p><ul>${items}</ul>${api}` +
       `<form id="${PROVIDER_FORM_IDS.consent}" method="post" action="${escapeHtml(action)}"><button type="submit">Continue</button></form>` +
-      `<form id="${PROVIDER_FORM_IDS.deny}" method="post" action="${escapeHtml(denyAction)}"><button type="submit" class="secondary">[ Cancel ]</button></form>`,
+      `<form id="${PROVIDER_FORM_IDS.deny}" method="post" action="${escapeHtml(denyAction)}"><button type="submit" class="secondary">Cancel</button></form>`,
   );
 }
 

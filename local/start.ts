@@ -1,4 +1,7 @@
-import { ConfigError, readEnvSettings } from '../lambdas/core/config.js';
+import { ConfigError, readEnvSettings, type RawSettings } from '../lambdas/core/config.js';
+import { withDiscoveredSettings } from '../lambdas/core/discovery.js';
+import { CLIENT_SECRET_ENV } from '../lambdas/core/contract.js';
+import { discoverProvider } from '../lambdas/shared/discovery-client.js';
 import { JavaMissingError } from './dynamodb-local.js';
 import { DEFAULT_STATE_DIRECTORY, PortInUseError, startLocalStack, type LocalStack } from './local-stack.js';
 
@@ -29,10 +32,19 @@ function isUserError(error: unknown): error is Error {
   return error instanceof ConfigError || error instanceof JavaMissingError || error instanceof PortInUseError;
 }
 
+/** A real provider's endpoints come from its discovery document, read once now; what the user set wins. */
+async function withDiscovery(settings: RawSettings): Promise<RawSettings> {
+  if (settings.issuerUrl === undefined) return settings;
+  return withDiscoveredSettings(settings, await discoverProvider(settings.issuerUrl));
+}
+
 function readyMessage(stack: LocalStack, startedMs: number): string {
   const provider = stack.embeddedProvider
     ? `embedded OpenID provider at ${stack.issuer} (any user name and password)`
     : `OpenID provider ${stack.issuer}`;
+  const noSecret = stack.signsIn
+    ? []
+    : [`  Warning:   ${CLIENT_SECRET_ENV} is not set, so sign-in stops at the recorded code (no token request, no session): set ${CLIENT_SECRET_ENV} to sign in.`];
   return [
     `Local stack ready in ${((performance.now() - startedMs) / 1000).toFixed(1)} s.`,
     `  Sign in:   ${stack.loginUrl}`,
@@ -41,6 +53,7 @@ function readyMessage(stack: LocalStack, startedMs: number): string {
     `  Provider:  ${provider}`,
     `  Table:     ${stack.tableName} in DynamoDB Local at ${stack.dynamoDbEndpoint}`,
     `  Results:   npm run results -- --port ${stack.port}`,
+    ...noSecret,
     'Press Ctrl-C to stop.',
   ].join('\n');
 }
@@ -71,11 +84,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const clientSecret = process.env[CLIENT_SECRET_ENV]?.trim() || undefined;
   try {
     stack = await startLocalStack({
       port: parsePort(process.env.PORT),
       authorizerCacheTtlSeconds: parseAuthorizerCacheTtl(process.env.AUTHORIZER_CACHE_TTL_SECONDS),
-      settings: readEnvSettings(process.env),
+      settings: await withDiscovery(readEnvSettings(process.env)),
+      ...(clientSecret === undefined ? {} : { clientSecret }),
       stateDirectory: DEFAULT_STATE_DIRECTORY,
       onRequest: (method, path, status, elapsedMs) => console.log(`${method} ${path} ${status} ${Math.round(elapsedMs)} ms`),
       // Lambda's cold starts, visible: each new execution environment and how long its init took.

@@ -45,12 +45,24 @@ const REJECTION_MESSAGES: Record<CallbackRejection, { status: number; message: s
   expired: { status: 410, message: 'This sign-in took too long and expired.' },
 };
 
+/**
+ * OIDC Core §3.1.2.6: what a provider answers `prompt=none` with when it cannot sign the user in
+ * silently. An app's silent SSO check ends there, so the browser goes back to its page, unsigned.
+ */
+const SILENT_SIGN_IN_UNAVAILABLE = new Set(['login_required', 'consent_required', 'interaction_required', 'account_selection_required']);
+/** Refusals of a response this browser already used: a replay, e.g. the back button after signing in. */
+const REPLAYED = new Set<CallbackRejection>(['already_used', 'already_completed']);
+
 export function createCallbackHandler(deps: CallbackDependencies): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
   const { config } = deps;
   const startOver = `${config.baseUrl}/login`;
   const signedInUrl = `${config.baseUrl}/signed-in`;
 
-  const reject = (reason: CallbackRejection): RequestResult => {
+  const reject = (reason: CallbackRejection, sessionCookieValue?: string): RequestResult => {
+    // Only a cookie of our session's shape; /signed-in itself checks that the session is live.
+    if (REPLAYED.has(reason) && sessionIdFromCookie(sessionCookieValue) !== undefined) {
+      return { response: redirect(303, signedInUrl), outcome: 'rejected', reason, metric: Metric.callbacksRejected };
+    }
     const { status, message } = REJECTION_MESSAGES[reason];
     return {
       response: pageResponse(status, {
@@ -122,6 +134,19 @@ export function createCallbackHandler(deps: CallbackDependencies): (event: APIGa
     }
   };
 
+  const providerErrorPage = (error: string, description: string | undefined): HttpResponse =>
+    error === 'access_denied'
+      ? pageResponse(200, {
+          title: 'Sign-in cancelled',
+          paragraphs: ['You cancelled the sign-in (or the identity provider declined it), so you are not signed in.'],
+          link: { href: startOver, label: 'Sign in again' },
+        })
+      : pageResponse(200, {
+          title: 'Sign-in not completed',
+          paragraphs: [`The identity provider ended the sign-in with "${error}".`, ...(description === undefined ? [] : [description])],
+          link: { href: startOver, label: 'Try again' },
+        });
+
   const handleCallback = async (event: APIGatewayProxyEventV2): Promise<RequestResult> => {
     let response: AuthorizationResponse;
     try {
@@ -147,28 +172,19 @@ export function createCallbackHandler(deps: CallbackDependencies): (event: APIGa
     });
     if (!result.consumed) {
       const presentedCode = response.kind === 'code' ? response.code : undefined;
-      return reject(classifyRefusedConsume(result.stored, bindingSecret, Math.floor(nowMs / 1000), presentedCode));
+      const refusal = classifyRefusedConsume(result.stored, bindingSecret, Math.floor(nowMs / 1000), presentedCode);
+      return reject(refusal, readCookie(event.cookies, SESSION_COOKIE_NAME));
     }
 
-    if (response.kind === 'error') {
-      return {
-        response: pageResponse(200, {
-          title: 'Sign-in not completed',
-          paragraphs: [
-            `The identity provider ended the sign-in with "${response.error}".`,
-            ...(response.errorDescription === undefined ? [] : [response.errorDescription]),
-          ],
-          link: { href: startOver, label: 'Try again' },
-        }),
-        outcome: 'provider_error',
-        reason: providerErrorLabel(response.error),
-        metric: Metric.providerErrors,
-      };
-    }
-    // 303 so the code leaves the address bar and history (RFC 9700 §4.2.4).
     // Sanitized again: the record came from the table, and anyone who can write the table could have put anything there.
     const returnTo = sanitizeReturnTo(result.returnTo, config.baseUrl);
     const landing = (returnTo === undefined ? undefined : landingUrl(returnTo, config.baseUrl)) ?? signedInUrl;
+    if (response.kind === 'error') {
+      const providerError = { outcome: 'provider_error', reason: providerErrorLabel(response.error), metric: Metric.providerErrors } as const;
+      if (SILENT_SIGN_IN_UNAVAILABLE.has(response.error)) return { response: redirect(303, landing), ...providerError };
+      return { response: providerErrorPage(response.error, response.errorDescription), ...providerError };
+    }
+    // 303 so the code leaves the address bar and history (RFC 9700 §4.2.4).
     // The new cookie replaces the old one in this browser; the session it named must not outlive it.
     return signIn(response.transactionId, response.code, result, landing, sessionIdFromCookie(readCookie(event.cookies, SESSION_COOKIE_NAME)));
   };

@@ -136,7 +136,7 @@ export function loadLoginConfigFromEnv(env: NodeJS.ProcessEnv): LoginConfig {
 export type FlowSettings = LoginSettings & SignInSettings;
 
 /** Collects every problem, so one run names them all; the parse result is used only when there are none. */
-class Problems {
+export class Problems {
   readonly messages: string[] = [];
 
   check<T>(parse: () => T, fallback: T): T {
@@ -150,7 +150,7 @@ class Problems {
   }
 }
 
-function collectProblems<T>(parse: (problems: Problems) => T): T {
+export function collectProblems<T>(parse: (problems: Problems) => T): T {
   const problems = new Problems();
   const result = parse(problems);
   if (problems.messages.length > 0) throw new ConfigError(problems.messages.join('; '));

@@ -55,6 +55,11 @@ export type AuthorizerMode = (typeof AUTHORIZER_MODES)[number];
 export const AUTHORIZER_MODE_ENV = 'AUTHORIZER_MODE';
 /** One item per logout token seen (keyed by a hash of issuer and `jti`), to refuse replays. */
 export const LOGOUT_TOKEN_TABLE_NAME_ENV = 'LOGOUT_TOKEN_TABLE_NAME';
+/**
+ * Where the app's own page is, for the signed-in page to link (the project's demo page); only a
+ * stack that has such a page sets it, so a user's deployment never links a page it lacks.
+ */
+export const APP_PAGE_PATH_ENV = 'APP_PAGE_PATH';
 /** The client secret itself, for the local stack only; a deployed function reads it from Secrets Manager. */
 export const CLIENT_SECRET_ENV = 'CLIENT_SECRET';
 /**

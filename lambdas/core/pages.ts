@@ -19,11 +19,18 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`]/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
+export interface PageLink {
+  readonly href: string;
+  readonly label: string;
+}
+
 export interface PageContent {
   readonly title: string;
   /** Paragraphs of plain text; escaped here, so callers never build HTML. */
   readonly paragraphs: readonly string[];
-  readonly link?: { readonly href: string; readonly label: string };
+  readonly link?: PageLink;
+  /** Where else the reader may go from here, after everything else. */
+  readonly links?: readonly PageLink[];
   /** A one-button POST form (signing out is a POST, so a link or an image cannot trigger it). */
   readonly form?: { readonly action: string; readonly label: string; readonly redirectTargets: readonly string[] };
 }
@@ -36,11 +43,15 @@ export function renderPage(content: PageContent): string {
     content.form === undefined
       ? ''
       : `<form method="post" action="${escapeHtml(content.form.action)}"><button type="submit">${escapeHtml(content.form.label)}</button></form>`;
+  const links =
+    content.links === undefined || content.links.length === 0
+      ? ''
+      : `<p>${content.links.map(({ href, label }) => `<a href="${escapeHtml(href)}">${escapeHtml(label)}</a>`).join(' · ')}</p>`;
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${escapeHtml(content.title)}</title><style>${STYLE}</style></head>` +
-    `<body><main><h1>${escapeHtml(content.title)}</h1>${paragraphs}${form}${link}</main></body></html>`
+    `<body><main><h1>${escapeHtml(content.title)}</h1>${paragraphs}${form}${link}${links}</main></body></html>`
   );
 }
 

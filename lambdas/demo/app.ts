@@ -9,7 +9,8 @@ import { pageResponse } from '../core/pages.js';
  * is a page (the authorizer lets it through anonymously, and the page sends the browser to sign in).
  */
 export const HELLO_ROUTE = 'GET /hello';
-export const HELLO_PAGE_ROUTE = 'GET /hello/page';
+export const HELLO_PAGE_PATH = '/hello/page';
+export const HELLO_PAGE_ROUTE = `GET ${HELLO_PAGE_PATH}`;
 
 export function createDemoHandler(baseUrl: string): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
   return async (event) => {

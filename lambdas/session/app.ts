@@ -66,6 +66,10 @@ export function createSessionHandler(deps: SessionDependencies): (event: APIGate
         title: 'Signed in',
         paragraphs: [`Signed in as ${displayName(lookup.session.claims, lookup.session.sub)}.`],
         form: { action: `${config.baseUrl}/logout`, label: 'Sign out', redirectTargets: [new URL(config.endSessionEndpoint).origin] },
+        links: [
+          ...(deps.appPagePath === undefined ? [] : [{ href: `${config.baseUrl}${deps.appPagePath}`, label: 'Open the app' }]),
+          { href: `${config.baseUrl}/me`, label: 'Your session as JSON (/me)' },
+        ],
       }),
       outcome: 'authenticated',
     };

@@ -1,4 +1,5 @@
 import {
+  APP_PAGE_PATH_ENV,
   AUTHORIZER_MODE_ENV,
   AUTHORIZER_MODES,
   LOGOUT_TOKEN_TABLE_NAME_ENV,
@@ -49,6 +50,8 @@ export interface CallbackDependencies extends BaseDependencies {
 /** The session and logout functions. */
 export interface SessionDependencies extends BaseDependencies {
   readonly sessions: SessionStore;
+  /** The app's page the signed-in page links, when the stack has one (a path on the base URL). */
+  readonly appPagePath?: string;
 }
 
 /** The runtime side every function shares: the clock, the log line, and the edge's secret when there is one. */
@@ -82,8 +85,17 @@ export function sessionDependenciesFromEnv(env: NodeJS.ProcessEnv): SessionDepen
   return {
     config: loadConfigFromEnv(env),
     sessions: createSessionStore(createDynamoDbClient(env), requireEnv(env, SESSION_TABLE_NAME_ENV)),
+    ...appPagePathFromEnv(env),
     ...runtimeFromEnv(env),
   };
+}
+
+/** A plain absolute path only: it is put in a link on our own origin. */
+function appPagePathFromEnv(env: NodeJS.ProcessEnv): { readonly appPagePath?: string } {
+  const value = env[APP_PAGE_PATH_ENV];
+  if (value === undefined || value === '') return {};
+  if (!/^\/[A-Za-z0-9/_.-]*$/.test(value) || value.startsWith('//')) throw new ConfigError(`${APP_PAGE_PATH_ENV} must be a plain path such as /hello/page, got "${value}"`);
+  return { appPagePath: value };
 }
 
 export interface AuthorizerDependencies extends BaseDependencies {

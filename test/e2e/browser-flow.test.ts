@@ -193,17 +193,19 @@ test('two tabs of one browser each finish their own sign-in, the later-started o
   await context.close();
 });
 
-test('denying consent records access_denied and shows our page', async () => {
+test('cancelling consent records access_denied and shows a friendly page offering to sign in again', async () => {
   const context = await newBrowserContext();
   const page = await context.newPage();
   const callback = nextCallbackUrl(page);
   await startLogin(page);
   await signInAtProvider(page, 'carol');
-  const [response] = await Promise.all([page.waitForResponse((response) => isCallback(response.request())), page.click('text=[ Cancel ]')]);
+  const [response] = await Promise.all([page.waitForResponse((response) => isCallback(response.request())), page.click('button:has-text("Cancel")')]);
 
   expect(response.status()).toBe(200);
-  expect(await page.textContent('h1')).toBe('Sign-in not completed');
-  expect(await page.textContent('main')).toContain('"access_denied"');
+  expect(await page.textContent('h1')).toBe('Sign-in cancelled');
+  expect(await page.textContent('main')).toContain('You cancelled the sign-in');
+  expect(await page.textContent('main')).not.toContain('access_denied');
+  expect(await page.getAttribute('a:has-text("Sign in again")', 'href')).toBe(`${stack.baseUrl}/login`);
   const callbackUrl = await callback;
   expect(param(callbackUrl, 'error')).toBe('access_denied');
   const item = await storedItem(param(callbackUrl, 'state'));

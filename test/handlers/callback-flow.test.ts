@@ -230,29 +230,44 @@ describe('GET /callback: provider errors', () => {
     expect(flow.logs.join('\n')).not.toContain('attacker_chosen_text');
   });
 
-  test('access_denied ends the transaction: recorded with its description, shown escaped, then refused as used', async () => {
+  test('a provider error ends the transaction: recorded with its description, shown escaped, then refused as used', async () => {
     const login = await flow.login();
     const description = 'User <script>alert(1)</script> & cancelled';
     const response = await flow.callback(
-      callbackQuery({ error: 'access_denied', error_description: description, state: login.state, iss: TEST_ISSUER }),
+      callbackQuery({ error: 'invalid_scope', error_description: description, state: login.state, iss: TEST_ISSUER }),
       login.bindingSecret,
     );
     expectSecurePage(response, 200);
-    expect(response.body).toContain('<p>The identity provider ended the sign-in with &#34;access_denied&#34;.</p>');
+    expect(response.body).toContain('<p>The identity provider ended the sign-in with &#34;invalid_scope&#34;.</p>');
     expect(response.body).toContain('<p>User &#60;script&#62;alert(1)&#60;/script&#62; &#38; cancelled</p>');
     expect(response.body).not.toContain('<script>');
     expect(await flow.item(login.transactionId)).toMatchObject({
       status: { S: 'provider_error' },
-      error: { S: 'access_denied' },
+      error: { S: 'invalid_scope' },
       errorDescription: { S: description },
       issuer: { S: TEST_ISSUER },
       completedAt: { N: String(flow.clock.nowMs) },
     });
     expect((await flow.item(login.transactionId))?.code).toBeUndefined();
-    expect(lastLog(flow.logs)).toMatchObject({ status: 200, outcome: 'provider_error', reason: 'access_denied', ProviderErrors: 1 });
+    expect(lastLog(flow.logs)).toMatchObject({ status: 200, outcome: 'provider_error', reason: 'invalid_scope', ProviderErrors: 1 });
 
     const late = await expectNothingWritten(flow, () => flow.callback(callbackQuery({ code: 'c', state: login.state }), login.bindingSecret));
     expectRejection(late, flow.logs, 409, 'already_used');
+  });
+
+  test('access_denied (a cancelled consent) gets a friendly page offering to sign in again, the raw error only in the record', async () => {
+    const login = await flow.login();
+    const response = await flow.callback(
+      callbackQuery({ error: 'access_denied', error_description: 'End-User aborted interaction', state: login.state, iss: TEST_ISSUER }),
+      login.bindingSecret,
+    );
+    expectSecurePage(response, 200);
+    expect(response.body).toContain('<title>Sign-in cancelled</title>');
+    expect(response.body).toContain('You cancelled the sign-in');
+    expect(response.body).toContain(`<a href="${TEST_BASE_URL}/login">Sign in again</a>`);
+    expect(response.body).not.toMatch(/access_denied|aborted/);
+    expect(await flow.item(login.transactionId)).toMatchObject({ error: { S: 'access_denied' }, errorDescription: { S: 'End-User aborted interaction' } });
+    expect(lastLog(flow.logs)).toMatchObject({ outcome: 'provider_error', reason: 'access_denied' });
   });
 
   test('an error_description that is not NQSCHAR is left out, the error still recorded', async () => {

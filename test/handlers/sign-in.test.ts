@@ -6,12 +6,13 @@ import { sessionIdForSecret } from '../../lambdas/core/session/session.js';
 import type { HttpClient } from '../../lambdas/shared/http-client.js';
 import { StoreUnavailableError } from '../../lambdas/shared/store.js';
 import { closeServer } from '../../local/close-server.js';
-import { signInAtProvider } from '../support/provider-sign-in.js';
-import { createTestFlow, TEST_BASE_URL, type LoginResult, type TestFlow } from '../support/flow.js';
+import { ProviderCookies, signInAtProvider } from '../support/provider-sign-in.js';
+import { callbackQuery, createTestFlow, TEST_BASE_URL, type LoginResult, type TestFlow } from '../support/flow.js';
 import { lastLog } from '../support/logs.js';
 import { expectSecurePage, expectSecurityHeaders } from '../support/responses.js';
 import { sessionSecretFrom, startTestProvider, testRedeemer, type TestProvider } from '../support/sign-in-flow.js';
 import { scanAll } from '../support/dynamodb.js';
+import { expectNothingWritten } from '../support/table-snapshot.js';
 
 /**
  * The whole sign-in against DynamoDB Local and the embedded provider's real token endpoint and
@@ -111,6 +112,9 @@ describe('a successful sign-in', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Signed in as bob (bob@example.test).');
     expect(page.body).toContain(`<form method="post" action="${TEST_BASE_URL}/logout">`);
+    // Never a dead end: /me always; the app's page only where the stack has one (this one has none).
+    expect(page.body).toContain(`<a href="${TEST_BASE_URL}/me">`);
+    expect(page.body).not.toContain('Open the app');
     expect(page.headers['content-security-policy']).toContain(`form-action 'self' ${new URL(provider.provider.issuer).origin}`);
   });
 
@@ -156,9 +160,88 @@ describe('a successful sign-in', () => {
     expect(json((await flow.me(sessionSecretFrom(callback))).body)).toMatchObject({ sub: 'grace' });
   });
 
+  test('the callback replayed while signed in sends the browser to /signed-in, consuming and changing nothing', async () => {
+    const login = await flow.login();
+    const redirect = await signInAtProvider(login.authorizeUrl.href, { login: 'erin' });
+    const secret = sessionSecretFrom(await flow.callback(redirect.search.slice(1), login.bindingSecret));
+    expect(secret).toBeDefined();
+    const sessionsBefore = await scanAll(flow.client, flow.sessionTableName);
+    const replay = await expectNothingWritten(flow, () => flow.callback(redirect.search.slice(1), login.bindingSecret, secret));
+    expect(replay.statusCode).toBe(303);
+    expect(replay.headers.location).toBe(`${TEST_BASE_URL}/signed-in`);
+    expect(replay.cookies).toBeUndefined();
+    expectSecurityHeaders(replay);
+    expect(await scanAll(flow.client, flow.sessionTableName)).toEqual(sessionsBefore);
+    expect(lastLog(flow.logs)).toMatchObject({ status: 303, outcome: 'rejected', reason: 'already_completed' });
+    // Without a session cookie the same replay still gets the page that says why.
+    expect((await flow.callback(redirect.search.slice(1), login.bindingSecret)).statusCode).toBe(409);
+  });
+
   test('returnTo is honoured after the sign-in', async () => {
     const { callback } = await completeSignIn(flow, 'dave', 'returnTo=%2Fdashboard%3Ftab%3D2');
     expect(callback.headers.location).toBe(`${TEST_BASE_URL}/dashboard?tab=2`);
+  });
+});
+
+describe('the silent SSO check: /login?prompt=none', () => {
+  let flow: TestFlow;
+  beforeAll(async () => {
+    flow = await signInFlow();
+  });
+
+  test('without a provider session: login_required sends the browser back to returnTo, unsigned, recorded as the label', async () => {
+    const login = await flow.login('prompt=none&returnTo=%2Fhello%2Fpage%3Fsso%3Dchecked');
+    expect(login.authorizeUrl.searchParams.get('prompt')).toBe('none');
+    // The provider answers at once, showing no page.
+    const redirect = await signInAtProvider(login.authorizeUrl.href, { login: 'nobody', onPage: (url) => { throw new Error(`the provider showed ${url.pathname}`); } });
+    expect(redirect.searchParams.get('error')).toBe('login_required');
+    const callback = await flow.callback(redirect.search.slice(1), login.bindingSecret);
+    expect(callback.statusCode).toBe(303);
+    expect(callback.headers.location).toBe(`${TEST_BASE_URL}/hello/page?sso=checked`);
+    expect(sessionSecretFrom(callback)).toBeUndefined();
+    expectSecurityHeaders(callback);
+    expect(await flow.item(login.transactionId)).toMatchObject({ status: { S: 'provider_error' }, error: { S: 'login_required' } });
+    expect(lastLog(flow.logs)).toMatchObject({ status: 303, outcome: 'provider_error', reason: 'login_required', ProviderErrors: 1 });
+    // Used once, like any response: a second try changes nothing.
+    expect((await expectNothingWritten(flow, () => flow.callback(redirect.search.slice(1), login.bindingSecret))).statusCode).toBe(409);
+  });
+
+  test('with a provider session: signed in silently, to returnTo, with no page shown', async () => {
+    const cookies = new ProviderCookies();
+    const first = await flow.login();
+    await flow.callback((await signInAtProvider(first.authorizeUrl.href, { login: 'frank', cookies })).search.slice(1), first.bindingSecret);
+    const login = await flow.login('prompt=none&returnTo=%2Fhello%2Fpage');
+    const redirect = await signInAtProvider(login.authorizeUrl.href, { login: 'frank', cookies, onPage: (url) => { throw new Error(`the provider showed ${url.pathname}`); } });
+    const callback = await flow.callback(redirect.search.slice(1), login.bindingSecret);
+    expect(callback.statusCode).toBe(303);
+    expect(callback.headers.location).toBe(`${TEST_BASE_URL}/hello/page`);
+    expect(json((await flow.me(sessionSecretFrom(callback))).body)).toMatchObject({ sub: 'frank' });
+  });
+
+  test.each(['consent_required', 'interaction_required', 'account_selection_required'])('%s also returns the browser to returnTo, unsigned', async (error) => {
+    const login = await flow.login('prompt=none&returnTo=%2Fhello%2Fpage');
+    const callback = await flow.callback(callbackQuery({ error, state: login.state, iss: provider.provider.issuer }), login.bindingSecret);
+    expect(callback.statusCode).toBe(303);
+    expect(callback.headers.location).toBe(`${TEST_BASE_URL}/hello/page`);
+    expect(callback.cookies).toBeUndefined();
+    expect(lastLog(flow.logs)).toMatchObject({ outcome: 'provider_error', reason: error });
+  });
+
+  test.each([
+    ['no returnTo', 'prompt=none'],
+    ['a refused returnTo (another origin)', 'prompt=none&returnTo=https%3A%2F%2Fevil.example.test%2F'],
+  ])('with %s: the default landing, /signed-in', async (_label, query) => {
+    const login = await flow.login(query);
+    const callback = await flow.callback(callbackQuery({ error: 'login_required', state: login.state, iss: provider.provider.issuer }), login.bindingSecret);
+    expect(callback.statusCode).toBe(303);
+    expect(callback.headers.location).toBe(`${TEST_BASE_URL}/signed-in`);
+  });
+
+  test('any other provider error still shows a page, returnTo or not', async () => {
+    const login = await flow.login('returnTo=%2Fhello%2Fpage');
+    const callback = await flow.callback(callbackQuery({ error: 'server_error', state: login.state, iss: provider.provider.issuer }), login.bindingSecret);
+    expectSecurePage(callback, 200);
+    expect(callback.body).toContain('Sign-in not completed');
   });
 });
 

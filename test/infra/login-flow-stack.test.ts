@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { CALLBACK_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS, SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../../lambdas/core/contract.js';
+import { APP_PAGE_PATH_ENV, CALLBACK_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS, SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../../lambdas/core/contract.js';
 import { METRICS_NAMESPACE, Metric, type MetricName } from '../../lambdas/core/metrics.js';
 import { formatRequestLog } from '../../lambdas/shared/request-log.js';
 import { DEFAULT_PITR_DAYS } from '../../lib/flow-table.js';
@@ -194,7 +194,8 @@ describe('functions', () => {
     expect(environments).toEqual({
       login: { ...DEFAULT_SETTINGS_ENV, TABLE_NAME: ref(ids.table), ...baseUrl },
       callback: { ...DEFAULT_SETTINGS_ENV, TABLE_NAME: ref(ids.table), ...sessions, ...baseUrl },
-      session: { ...DEFAULT_SETTINGS_ENV, ...sessions, ...baseUrl },
+      // Only the project's stack has the demo page for the signed-in page to link.
+      session: { ...DEFAULT_SETTINGS_ENV, ...sessions, ...baseUrl, [APP_PAGE_PATH_ENV]: '/hello/page' },
       logout: { ...DEFAULT_SETTINGS_ENV, ...sessions, ...baseUrl },
       authorizer: { ...DEFAULT_SETTINGS_ENV, ...sessions, AUTHORIZER_MODE: 'require', ...baseUrl },
       pageAuthorizer: { ...DEFAULT_SETTINGS_ENV, ...sessions, AUTHORIZER_MODE: 'optional', ...baseUrl },
@@ -446,7 +447,7 @@ describe('the stack with every option set', () => {
     expect(environments).toEqual({
       login: { ...settings, ...tables },
       callback: { ...settings, ...tables, ...sessions },
-      session: { ...settings, ...sessions },
+      session: { ...settings, ...sessions, [APP_PAGE_PATH_ENV]: '/hello/page' },
       logout: { ...settings, ...sessions },
       authorizer: { ...settings, ...sessions, AUTHORIZER_MODE: 'require' },
       pageAuthorizer: { ...settings, ...sessions, AUTHORIZER_MODE: 'optional' },

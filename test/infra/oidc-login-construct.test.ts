@@ -370,6 +370,21 @@ describe('props, validated at construction', () => {
     expect(constructionError(props)).toBe(message);
   });
 
+  test('every wrong prop is named in one error, a baseUrl with a path among them', () => {
+    const message = constructionError(() => ({
+      settings: { ...SETTINGS, stateTtlSeconds: 3601 },
+      baseUrl: 'https://login.example.test/app',
+      authorizerCacheTtl: Duration.seconds(4000),
+      pointInTimeRecoveryDays: 0,
+    }));
+    expect(message.split('; ')).toEqual([
+      'OidcLogin settings.stateTtlSeconds must be from 1 to 3600, got 3601',
+      'OidcLogin baseUrl must be an origin without a path (the API needs a host of its own: its cookies are scoped to the host), got "https://login.example.test/app"',
+      'OidcLogin authorizerCacheTtl must be whole seconds from 0 to 3600',
+      'OidcLogin pointInTimeRecoveryDays must be a whole number from 1 to 35, got 0',
+    ]);
+  });
+
   test('a scope without openid is fine while there is no secret: the flow stops at the recorded code', () => {
     expect(() => constructionError(() => ({ settings: { ...SETTINGS, scope: 'email profile' } }))).toThrow('the props were accepted');
   });

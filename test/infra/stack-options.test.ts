@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { ConfigError } from '../../lambdas/core/config.js';
+import { discoveryContextKey } from '../../lambdas/core/discovery.js';
 import { readStackOptions, type LoginFlowStackOptions } from '../../lib/stack-options.js';
 import { DEFAULT_FLOW_SETTINGS, REQUIRED_SETTINGS as REQUIRED_CONTEXT } from '../support/settings.js';
 
@@ -43,6 +44,19 @@ describe('context settings, validated at synth time', () => {
       createClientSecret: false,
       pointInTimeRecoveryDays: 35,
     });
+  });
+
+  test('the settings "npm run discover" cached for this issuer are used, under the explicit ones; a cache for another issuer is not', () => {
+    const issuer = REQUIRED_CONTEXT.issuerUrl;
+    const cached = { authorizationEndpoint: `${issuer}auth`, tokenEndpoint: `${issuer}token`, jwksUri: `${issuer}jwks`, requireIss: 'true' };
+    const options = optionsFor({ ...REQUIRED_CONTEXT, [discoveryContextKey(issuer)]: cached, jwksUri: `${issuer}explicit-jwks` });
+    expect(options.settings).toMatchObject({ authorizationEndpoint: `${issuer}auth`, tokenEndpoint: `${issuer}token`, jwksUri: `${issuer}explicit-jwks`, requireIss: true });
+    // The construct validates the same merged settings again.
+    expect(options.rawSettings).toMatchObject({ tokenEndpoint: `${issuer}token`, jwksUri: `${issuer}explicit-jwks` });
+    expect(optionsFor({ ...REQUIRED_CONTEXT, [discoveryContextKey('https://other.example.test/')]: cached }).settings).toEqual(DEFAULT_FLOW_SETTINGS);
+    expect(optionsError({ ...REQUIRED_CONTEXT, [discoveryContextKey(issuer)]: { tokenEndpoint: 42 } })).toBe(
+      `context "${discoveryContextKey(issuer)}" is not what "npm run discover" writes: run it again`,
+    );
   });
 
   test('the client secret: an existing one by ARN, or one the stack makes', () => {

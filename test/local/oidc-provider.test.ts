@@ -186,8 +186,12 @@ test('the sign-in and consent pages load nothing from elsewhere and carry the CS
   expect(login).toMatch(/<input id="password" name="password" type="password"/);
   expect(login).toMatch(/<button type="submit">Sign in<\/button>/);
   expect(consent).toMatch(/<button type="submit">Continue<\/button>/);
-  expect(consent).toMatch(/<button type="submit" class="secondary">\[ Cancel \]<\/button>/);
-  for (const scope of ['openid', 'profile', 'email']) expect(consent).toContain(`<code>${scope}</code>`);
+  expect(consent).toMatch(/<button type="submit" class="secondary">Cancel<\/button>/);
+  // Each scope as a person would read it, not its protocol name.
+  for (const description of ['Sign you in with your account', 'Your name and profile', 'Your email address, and whether it is verified']) {
+    expect(consent).toContain(`<li>${description}</li>`);
+  }
+  for (const scope of ['openid', 'profile', 'email']) expect(consent).not.toContain(`<code>${scope}</code>`);
 });
 
 test('an empty user name is asked for again, and an error is our own page', async () => {

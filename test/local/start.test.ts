@@ -2,22 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { SETTINGS } from '../../lambdas/core/config.js';
 import { JAVA_INSTALL_HINT } from '../../local/dynamodb-local.js';
 import { findFreePort } from '../../local/free-port.js';
-import { descendants, stillRunning } from './support.js';
+import { cleanEnvironment, descendants, stillRunning } from './support.js';
 
 /** `npm start` as a user runs it: a process that prints where to go, logs requests, and leaves nothing behind. */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const READY_LINE = 'Press Ctrl-C to stop.';
 const STARTUP_TIMEOUT_MS = 120_000;
-
-/** This environment without any function setting, so a developer's own ISSUER_URL cannot leak in. */
-function cleanEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const spec of Object.values(SETTINGS)) if (!(spec.envVar in extra)) delete env[spec.envVar];
-  return env;
-}
 
 interface StartProcess {
   readonly child: ChildProcess;

@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { SETTINGS } from '../../lambdas/core/config.js';
+import { CLIENT_SECRET_ENV } from '../../lambdas/core/contract.js';
 
 /** Helpers shared by the local stack's suites: a browser-less HTTP client and a view of the process table. */
 
@@ -76,4 +78,13 @@ export function stillRunning(pids: readonly number[]): number[] {
 /** Java processes this test process started and that still run: DynamoDB Local instances. */
 export function runningJavaChildren(): number[] {
   return stillRunning(descendants(process.pid).filter(({ command }) => command === 'java').map(({ pid }) => pid));
+}
+
+/** This environment without any setting `npm start` reads, so a developer's own ISSUER_URL or CLIENT_SECRET cannot leak in. */
+export function cleanEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const name of [...Object.values(SETTINGS).map((spec) => spec.envVar), CLIENT_SECRET_ENV, 'PORT', 'AUTHORIZER_CACHE_TTL_SECONDS']) {
+    if (!(name in extra)) delete env[name];
+  }
+  return env;
 }
