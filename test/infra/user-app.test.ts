@@ -29,8 +29,19 @@ const LINKED = {
   [JAVASCRIPT_APP]: { dependencies: ['aws-cdk-lib', 'constructs'], devDependencies: ['aws-cdk'] },
 };
 type AppName = keyof typeof LINKED;
+type Language = 'typescript' | 'javascript';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+
+/** A command of the user's; when it fails, what it printed (tsc's errors, synth's) is the test's failure message. */
+async function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ stdout: string }> {
+  try {
+    return await execFileAsync(command, args, { ...options, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${[command, ...args].join(' ')} in ${options.cwd} failed:\n${stdout}${stderr}`);
+  }
+}
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Template = { Resources: Record<string, Resource> };
 
@@ -55,14 +66,15 @@ async function readmeFiles(): Promise<Map<string, string>> {
 }
 
 async function packProject(): Promise<string> {
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', workDir], { cwd: PROJECT_ROOT, env: npmEnv, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', workDir], { cwd: PROJECT_ROOT, env: npmEnv });
   // prepare's own output comes first; npm's JSON report is the last thing printed.
   const [packed] = JSON.parse(stdout.slice(stdout.lastIndexOf('\n[\n') + 1)) as [{ filename: string; files: { path: string }[] }];
   packedFiles = packed.files.map((file) => file.path);
   return join(workDir, packed.filename);
 }
 
-async function makeApp(name: AppName, language: 'typescript' | 'javascript', tarball: string, files: Map<string, string>): Promise<void> {
+/** A fresh app as `cdk init` makes it, its registry dependencies replaced by links to this project's installed copies. */
+async function initApp(name: AppName, language: Language): Promise<void> {
   const dir = join(workDir, name);
   appDirs[name] = dir;
   await mkdir(dir);
@@ -71,13 +83,18 @@ async function makeApp(name: AppName, language: 'typescript' | 'javascript', tar
   const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
   const linked = (modules: string[]) => Object.fromEntries(modules.map((module) => [module, `file:${join(PROJECT_ROOT, 'node_modules', module)}`]));
   await writeFile(manifestPath, JSON.stringify({ ...manifest, dependencies: linked(LINKED[name].dependencies), devDependencies: linked(LINKED[name].devDependencies) }, null, 2));
+}
+
+/** What the user does next: install the tarball, put in the README's files for the app's language, synthesize. */
+async function installAndSynth(name: AppName, language: Language, tarball: string, files: Map<string, string>): Promise<void> {
+  const dir = appDirs[name];
   await run('npm', ['install', '--offline', tarball], { cwd: dir, env: npmEnv });
   for (const [path, code] of files) {
     if (!path.endsWith(language === 'typescript' ? '.ts' : '.js')) continue;
     await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), code);
   }
-  await run(join(dir, 'node_modules/.bin/cdk'), ['synth', '--quiet', '--no-notices'], { cwd: dir, env: npmEnv, maxBuffer: 16 * 1024 * 1024 });
+  await run(join(dir, 'node_modules/.bin/cdk'), ['synth', '--quiet', '--no-notices'], { cwd: dir, env: npmEnv });
   const stackName = `${name[0]?.toUpperCase()}${name.slice(1)}Stack`;
   templates[name] = JSON.parse(await readFile(join(dir, 'cdk.out', `${stackName}.template.json`), 'utf8')) as Template;
 }
@@ -93,8 +110,8 @@ beforeAll(async () => {
     CDK_DISABLE_VERSION_CHECK: '1',
     CDK_DISABLE_CLI_TELEMETRY: 'true',
   };
-  const [tarball, files] = await Promise.all([packProject(), readmeFiles()]);
-  await Promise.all([makeApp(TYPESCRIPT_APP, 'typescript', tarball, files), makeApp(JAVASCRIPT_APP, 'javascript', tarball, files)]);
+  const [tarball, files] = await Promise.all([packProject(), readmeFiles(), initApp(TYPESCRIPT_APP, 'typescript'), initApp(JAVASCRIPT_APP, 'javascript')]);
+  await Promise.all([installAndSynth(TYPESCRIPT_APP, 'typescript', tarball, files), installAndSynth(JAVASCRIPT_APP, 'javascript', tarball, files)]);
 }, SETUP_TIMEOUT_MS);
 
 afterAll(() => rm(workDir, { recursive: true, force: true }));
