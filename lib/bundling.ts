@@ -16,6 +16,13 @@ export const FUNCTION_ENTRIES = {
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;
 
+/**
+ * The folder, beside the compiled `lib/`, that holds every function bundled when the package was
+ * packed (bin/build-package.ts), one `<name>/index.mjs` each. Run from this repository's sources
+ * there is none, and NodejsFunction bundles the entries above instead.
+ */
+export const PACKAGED_FUNCTIONS_DIR = 'function-bundles';
+
 const replacement = (name: string): string => fileURLToPath(new URL(`./bundle-aliases/${name}.ts`, import.meta.url));
 
 /**

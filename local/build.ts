@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { FUNCTION_ENTRIES, LAMBDA_BUILD, type FunctionName } from '../lib/bundling.js';
 
 /** Gitignored; everything the local stack generates goes here. */
@@ -21,23 +21,27 @@ function outputPath(outdir: string, name: string): string {
   return join(outdir, `${name}.mjs`);
 }
 
-export async function buildLocal(outdir: string = join(BUILD_ROOT, 'lambdas')): Promise<LocalBuild> {
+/**
+ * lib/bundling.ts as esbuild options, with what NodejsFunction always adds on top of its bundling
+ * options: every build of the functions outside CDK starts from these, so its bytes are CDK's.
+ */
+export function functionBuildOptions(): BuildOptions {
   // Spread, not picked field by field, so a setting added to the shared definition cannot be missed here.
   const { banner, mainFields, ...shared } = LAMBDA_BUILD;
+  return {
+    ...shared,
+    banner: { js: banner },
+    mainFields: [...mainFields],
+    bundle: true,
+    platform: 'node',
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'warning',
+  };
+}
+
+export async function buildLocal(outdir: string = join(BUILD_ROOT, 'lambdas')): Promise<LocalBuild> {
   const [functions] = await Promise.all([
-    build({
-      ...shared,
-      banner: { js: banner },
-      mainFields: [...mainFields],
-      // What NodejsFunction always adds on top of its bundling options.
-      bundle: true,
-      platform: 'node',
-      entryPoints: FUNCTION_ENTRIES,
-      outdir,
-      outExtension: { '.js': '.mjs' },
-      metafile: true,
-      logLevel: 'warning',
-    }),
+    build({ ...functionBuildOptions(), entryPoints: FUNCTION_ENTRIES, outdir, metafile: true }),
     build({
       entryPoints: { 'function-host': FUNCTION_HOST_ENTRY },
       outdir,

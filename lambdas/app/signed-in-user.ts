@@ -1,5 +1,14 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { ClaimValue } from '../core/token/id-token.js';
+import type { ClaimValue } from '../core/token/claim-value.js';
+
+/**
+ * What the helpers read of an HTTP API (payload 2.0) event, declared here so that an app needs no
+ * type package: `aws-lambda`'s `APIGatewayProxyEventV2` and its authorizer variants fit it.
+ */
+export interface HttpApiEvent {
+  readonly rawPath: string;
+  readonly rawQueryString: string;
+  readonly requestContext: object;
+}
 
 /**
  * For the functions of an app behind the sign-in: who signed in, as the session authorizer put it
@@ -19,7 +28,7 @@ function isClaimValue(value: unknown): value is ClaimValue {
 }
 
 /** The signed-in user, or undefined when the route's authorizer let the request through anonymously. */
-export function signedInUser(event: APIGatewayProxyEventV2): SignedInUser | undefined {
+export function signedInUser(event: Pick<HttpApiEvent, 'requestContext'>): SignedInUser | undefined {
   const context: unknown = (event.requestContext as { authorizer?: { lambda?: unknown } }).authorizer?.lambda;
   if (typeof context !== 'object' || context === null) return undefined;
   const { authenticated, sub, sessionExpiresAt, ...rest } = context as Record<string, unknown>;
@@ -33,7 +42,7 @@ export function signedInUser(event: APIGatewayProxyEventV2): SignedInUser | unde
  * 302 to `<baseUrl>/login?returnTo=<this page>`: after signing in the browser comes back here. Only
  * the path and query go in, and /login keeps them only if they are a plain same-origin path.
  */
-export function signInRedirect(event: APIGatewayProxyEventV2, baseUrl: string): { statusCode: 302; headers: Record<string, string>; body: string } {
+export function signInRedirect(event: HttpApiEvent, baseUrl: string): { statusCode: 302; headers: Record<string, string>; body: string } {
   const page = event.rawQueryString === '' ? event.rawPath : `${event.rawPath}?${event.rawQueryString}`;
   return {
     statusCode: 302,

@@ -1,5 +1,6 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { constantTimeEqual } from '../encoding.js';
+import type { ClaimValue } from './claim-value.js';
 import { SignInFailure, type SignInFailureReason } from './sign-in-failure.js';
 
 /** Clock skew tolerated on `exp`, `nbf` and `iat` (OIDC Core §3.1.3.7 leaves it to the client; 60 s is common). */
@@ -19,7 +20,7 @@ export interface IdTokenExpectations {
   readonly nowSeconds: number;
 }
 
-export type ClaimValue = string | number | boolean;
+export type { ClaimValue };
 
 export interface VerifiedIdToken {
   readonly sub: string;
