@@ -217,15 +217,20 @@ test('cancelling consent records access_denied and shows a friendly page offerin
   await context.close();
 });
 
-test('signing out ends the session here and at the provider, and lands on /signed-out', async () => {
-  const context = await newBrowserContext();
-  const page = await context.newPage();
+/** A sign-in from /login to the landing page, in this context's tab. */
+async function signInOnPage(context: BrowserContext, page: Page, user: string): Promise<void> {
   await startLogin(page);
-  await signInAtProvider(page, 'dave');
+  await signInAtProvider(page, user);
   await approveConsent(page);
   await page.waitForURL(`${stack.baseUrl}/signed-in`);
   await rememberBindingSecret(context);
   expect((await me(page)).status).toBe(200);
+}
+
+test('signing out ends the session here and at the provider, and lands on /signed-out', async () => {
+  const context = await newBrowserContext();
+  const page = await context.newPage();
+  await signInOnPage(context, page, 'dave');
 
   await page.click('button:has-text("Sign out")');
   // The provider asks to confirm ending its own session, then sends the browser back.
@@ -264,12 +269,7 @@ test('a third-party page cannot sign the user out: neither an auto-submitted POS
   const context = await newBrowserContext();
   try {
     const page = await context.newPage();
-    await startLogin(page);
-    await signInAtProvider(page, 'frank');
-    await approveConsent(page);
-    await page.waitForURL(`${stack.baseUrl}/signed-in`);
-    await rememberBindingSecret(context);
-    expect((await me(page)).status).toBe(200);
+    await signInOnPage(context, page, 'frank');
 
     for (const attack of ['/post', '/navigate']) {
       const [logout] = await Promise.all([
