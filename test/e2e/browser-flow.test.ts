@@ -155,12 +155,19 @@ test('a sign-in redeems the code the provider issued, says who signed in, and it
   expect(session).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax', path: '/' });
   expect(await me(page)).toMatchObject({ status: 200, body: { sub: 'alice', name: 'alice', email: 'alice@example.test' } });
 
+  // The back button to the callback while signed in: where signed-in users land, the record and the session unchanged.
+  const recorded = await storedItem(param(callbackUrl, 'state'));
   const replay = await page.goto(callbackUrl.href);
-  expect(replay?.status()).toBe(409);
-  expect(await page.textContent('h1')).toBe('Sign-in not completed');
+  expect(page.url()).toBe(`${stack.baseUrl}/signed-in`);
+  expect(replay?.status()).toBe(200);
+  expect(await page.textContent('h1')).toBe('Signed in');
   // Our page (the functions' own CSP), not the provider's or the adapter's.
   expect(replay?.headers()['content-security-policy']).toMatch(/^default-src 'none'/);
-  expect((await storedItem(param(callbackUrl, 'state')))?.code?.S).toBe(code);
+  expect(await storedItem(param(callbackUrl, 'state'))).toEqual(recorded);
+  expect((await context.cookies(stack.baseUrl)).filter((cookie) => cookie.name === SESSION_COOKIE_NAME)).toEqual([session]);
+  // The demo page and /me are one click away.
+  expect(await page.getAttribute('a:has-text("Open the app")', 'href')).toBe(`${stack.baseUrl}/hello/page`);
+  expect(await page.getAttribute('a[href$="/me"]', 'href')).toBe(`${stack.baseUrl}/me`);
 
   await rememberBindingSecret(context);
   await context.close();

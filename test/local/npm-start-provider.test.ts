@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { discoveryContextKey } from '../../lambdas/core/discovery.js';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomToken } from '../../lambdas/core/encoding.js';
 import { closeServer } from '../../local/close-server.js';
 import { findFreePort } from '../../local/free-port.js';
@@ -10,7 +10,7 @@ import { DEFAULT_STATE_DIRECTORY, LOCAL_TABLE_NAME, stateFileFor, type LocalStac
 import { startEmbeddedProvider, type EmbeddedProvider } from '../../local/oidc-provider.js';
 import { localClient, scanAll } from '../support/dynamodb.js';
 import { signInAtProvider } from '../support/provider-sign-in.js';
-import { cleanEnvironment, descendants, stillRunning } from './support.js';
+import { cleanEnvironment, descendants, spawnStart, stillRunning, waitForReady, type StartProcess } from './support.js';
 
 /**
  * `npm start` as a user runs it with a provider of their own: a child process started with
@@ -20,34 +20,15 @@ import { cleanEnvironment, descendants, stillRunning } from './support.js';
  * runs below, each stopped by its PID at the end.
  */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const READY_LINE = 'Press Ctrl-C to stop.';
 const RUN_TIMEOUT_MS = 180_000;
 const CLIENT_ID = 'your-app';
 
-interface NpmStart {
-  readonly child: ChildProcess;
-  readonly output: { stdout: string; stderr: string };
-  readonly exited: Promise<number | null>;
-}
-
-function npmStart(env: Record<string, string>): NpmStart {
-  const child = spawn('npm', ['start'], { cwd: PROJECT_ROOT, env: cleanEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = { stdout: '', stderr: '' };
-  child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, output, exited };
-}
-
-async function waitForReady(start: NpmStart): Promise<void> {
-  while (!start.output.stdout.includes(READY_LINE)) {
-    const exited = await Promise.race([start.exited.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 100))]);
-    if (exited) throw new Error(`npm start exited before it was ready:\n${start.output.stdout}${start.output.stderr}`);
-  }
+function npmStart(env: Record<string, string>): StartProcess {
+  return spawnStart('npm', ['start'], cleanEnvironment(env));
 }
 
 /** SIGTERM to npm's own PID; it passes the signal on, and nothing it started may outlive it. */
-async function stop(start: NpmStart): Promise<void> {
+async function stop(start: StartProcess): Promise<void> {
   const started = descendants(start.child.pid ?? 0).map(({ pid }) => pid);
   start.child.kill('SIGTERM');
   expect(await start.exited).toBe(0);
@@ -291,6 +272,45 @@ test(
       }
     } finally {
       await Promise.all([provider.stop(), closeServer(front.server)]);
+    }
+  },
+  RUN_TIMEOUT_MS,
+);
+
+test(
+  'npm run discover -- <issuer> caches the discovered settings in cdk.context.json for synth; a failed discovery writes nothing',
+  async () => {
+    const contextFile = `${PROJECT_ROOT}cdk.context.json`;
+    const before = await readFile(contextFile, 'utf8').catch(() => undefined);
+    const provider = await startProvider('http://127.0.0.1:1', randomToken());
+    const discover = async (issuer: string): Promise<StartProcess> => {
+      const run = spawnStart('npm', ['run', '--silent', 'discover', '--', issuer], cleanEnvironment({}));
+      await run.exited;
+      return run;
+    };
+    try {
+      const run = await discover(provider.issuer);
+      expect(await run.exited).toBe(0);
+      const context = JSON.parse(await readFile(contextFile, 'utf8')) as Record<string, unknown>;
+      // No revocationEndpoint: this provider advertises none, so that setting keeps its default.
+      expect(context[discoveryContextKey(provider.issuer)]).toEqual({
+        authorizationEndpoint: `${provider.issuer}auth`,
+        tokenEndpoint: provider.tokenEndpoint,
+        jwksUri: provider.jwksUri,
+        endSessionEndpoint: provider.endSessionEndpoint,
+        requireIss: 'true',
+        idTokenSigningAlgs: 'RS256',
+        tokenEndpointAuthMethod: 'client_secret_post',
+      });
+      const written = await readFile(contextFile, 'utf8');
+      const failed = await discover(provider.issuer.replace(/\/$/, ''));
+      expect(await failed.exited).toBe(1);
+      expect(failed.output.stderr).toContain('not exactly the configured issuer');
+      expect(await readFile(contextFile, 'utf8')).toBe(written);
+    } finally {
+      await provider.stop();
+      if (before === undefined) await rm(contextFile, { force: true });
+      else await writeFile(contextFile, before);
     }
   },
   RUN_TIMEOUT_MS,

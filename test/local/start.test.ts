@@ -1,37 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { JAVA_INSTALL_HINT } from '../../local/dynamodb-local.js';
 import { findFreePort } from '../../local/free-port.js';
-import { cleanEnvironment, descendants, stillRunning } from './support.js';
+import { cleanEnvironment, descendants, spawnStart, stillRunning, waitForReady, type StartProcess } from './support.js';
 
 /** `npm start` as a user runs it: a process that prints where to go, logs requests, and leaves nothing behind. */
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const READY_LINE = 'Press Ctrl-C to stop.';
 const STARTUP_TIMEOUT_MS = 120_000;
-
-interface StartProcess {
-  readonly child: ChildProcess;
-  readonly output: { stdout: string; stderr: string };
-  readonly exited: Promise<number | null>;
-}
 
 function runStart(env: NodeJS.ProcessEnv): StartProcess {
   // One process, as `node --import tsx` runs it: signals reach start.ts itself, and PATH can be emptied to hide java.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = { stdout: '', stderr: '' };
-  child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, output, exited };
-}
-
-async function waitForReady(start: StartProcess): Promise<void> {
-  while (!start.output.stdout.includes(READY_LINE)) {
-    const exited = await Promise.race([start.exited.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 100))]);
-    if (exited) throw new Error(`npm start exited before it was ready:\n${start.output.stdout}${start.output.stderr}`);
-  }
+  return spawnStart(process.execPath, ['--import', 'tsx', 'local/start.ts'], env);
 }
 
 test('prints the URLs, logs each request without its query, and on SIGTERM stops every process it started', async () => {

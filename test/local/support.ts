@@ -1,4 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { SETTINGS } from '../../lambdas/core/config.js';
 import { CLIENT_SECRET_ENV } from '../../lambdas/core/contract.js';
 
@@ -87,4 +90,31 @@ export function cleanEnvironment(extra: Record<string, string>): NodeJS.ProcessE
     if (!(name in extra)) delete env[name];
   }
   return env;
+}
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The last line of `npm start`'s banner. */
+const READY_LINE = 'Press Ctrl-C to stop.';
+
+export interface StartProcess {
+  readonly child: ChildProcess;
+  readonly output: { stdout: string; stderr: string };
+  readonly exited: Promise<number | null>;
+}
+
+/** The local stack as a process of its own, in the project folder, its output collected. */
+export function spawnStart(command: string, args: readonly string[], env: NodeJS.ProcessEnv): StartProcess {
+  const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, output, exited };
+}
+
+export async function waitForReady(start: StartProcess): Promise<void> {
+  while (!start.output.stdout.includes(READY_LINE)) {
+    const exited = await Promise.race([start.exited.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 100))]);
+    if (exited) throw new Error(`npm start exited before it was ready:\n${start.output.stdout}${start.output.stderr}`);
+  }
 }
