@@ -39,6 +39,7 @@ export function testConfig(overrides: Partial<FlowConfig> = {}): FlowConfig {
     sessionIdleSeconds: 86_400,
     sessionAbsoluteSeconds: 604_800,
     profileClaims: ['name', 'email', 'email_verified', 'picture', 'org_id'],
+    apiUrl: undefined,
     ...overrides,
     baseUrl,
     redirectUri: `${baseUrl}/callback`,

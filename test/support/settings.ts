@@ -23,6 +23,7 @@ export const DEFAULT_FLOW_SETTINGS: FlowSettings = {
   sessionIdleSeconds: 86_400,
   sessionAbsoluteSeconds: 604_800,
   profileClaims: ['name', 'email', 'email_verified', 'picture', 'org_id'],
+  apiUrl: undefined,
 };
 
 /** Those defaults as every sign-in function receives them in its environment. */
