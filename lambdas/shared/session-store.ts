@@ -7,9 +7,11 @@ import {
   type AttributeValue,
   type DynamoDBClient,
   type TransactWriteItem,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { SESSION_ATTRIBUTES, SESSION_SID_INDEX, SESSION_SUB_INDEX, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../core/contract.js';
-import type { SessionRecord } from '../core/session/session.js';
+import type { SealedTokens, SessionRecord } from '../core/session/session.js';
+import type { RefreshLease } from '../core/token/session-tokens.js';
 import type { ClaimValue } from '../core/token/id-token.js';
 import { keyOf, readProjected, storeFault, warmUpWith, WARM_UP_KEY, type WarmUp } from './store-common.js';
 
@@ -40,6 +42,18 @@ function sessionItem(session: SessionRecord): Record<string, AttributeValue> {
     lastSeenAt: { N: String(session.lastSeenAt) },
     absoluteExpiresAt: { N: String(session.absoluteExpiresAt) },
     [TABLE_TTL_ATTRIBUTE]: { N: String(session.expiresAt) },
+    ...(session.tokens === undefined ? {} : tokenItem(session.tokens, FIRST_TOKEN_VERSION)),
+  };
+}
+
+const FIRST_TOKEN_VERSION = 1;
+
+function tokenItem(tokens: SealedTokens, version: number): Record<string, AttributeValue> {
+  return {
+    tokens: { S: tokens.sealed },
+    accessTokenExpiresAt: { N: String(tokens.facts.accessTokenExpiresAt) },
+    scope: { S: tokens.facts.scope },
+    tokenVersion: { N: String(version) },
   };
 }
 
@@ -190,6 +204,132 @@ export function createSessionFinder(client: DynamoDBClient, sessionsTableName: s
     async removeSessions(sessionIds) {
       try {
         await Promise.all(sessionIds.map((id) => client.send(new DeleteItemCommand({ TableName: sessionsTableName, Key: keyOf(id) }))));
+      } catch (error) {
+        throw storeFault(error);
+      }
+    },
+  };
+}
+
+/** A session as whatever uses its access token sees it: the sealed tokens, their version and the refresh lease. */
+export interface TokenSession {
+  readonly sub: string;
+  readonly lastSeenAt: number;
+  readonly absoluteExpiresAt: number;
+  /** Undefined for a session signed in without tokens kept (or before they were). */
+  readonly tokens: SealedTokens | undefined;
+  readonly tokenVersion: number;
+  readonly lease: RefreshLease | undefined;
+}
+
+/**
+ * The refresh's operations on the session item. Every write is conditional: the lease is taken only
+ * when free or past its deadline, and refreshed tokens are written, with the version incremented
+ * and the lease released, only by the lease's owner and only over the version it refreshed.
+ */
+export interface TokenSessionStore extends WarmUp {
+  /** Consistent: a refresh written a moment ago by another instance is seen. */
+  read(sessionId: string): Promise<TokenSession | undefined>;
+  /** False when another caller holds an unexpired lease, or the session is gone. */
+  takeLease(sessionId: string, lease: RefreshLease, nowMs: number): Promise<boolean>;
+  /** False when the lease was lost (taken over after its deadline) or the version moved: nothing written. */
+  completeRefresh(sessionId: string, owner: string, refreshedVersion: number, tokens: SealedTokens): Promise<boolean>;
+  /** Lets the next caller try at once instead of at the deadline; a lost lease is left alone. */
+  releaseLease(sessionId: string, owner: string): Promise<void>;
+  /** The grant ended at the provider: the session ends with it. */
+  remove(sessionId: string): Promise<void>;
+}
+
+export function createTokenSessionStore(client: DynamoDBClient, tableName: string): TokenSessionStore {
+  const conditionalUpdate = async (input: Omit<UpdateItemCommandInput, 'TableName' | 'ReturnValues'>): Promise<boolean> => {
+    try {
+      await client.send(new UpdateItemCommand({ TableName: tableName, ReturnValues: 'NONE', ...input }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw storeFault(error);
+    }
+  };
+  return {
+    warmUp: () =>
+      warmUpWith((options) =>
+        client.send(
+          new GetItemCommand({ TableName: tableName, Key: keyOf(WARM_UP_KEY), ProjectionExpression: '#id', ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY } }),
+          options,
+        ),
+      ),
+
+    async read(sessionId) {
+      const item = await readProjected(client, tableName, sessionId, SESSION_ATTRIBUTES.tokens);
+      const sub = item?.sub?.S;
+      const lastSeenAt = item?.lastSeenAt?.N;
+      const absoluteExpiresAt = item?.absoluteExpiresAt?.N;
+      if (item === undefined || sub === undefined || lastSeenAt === undefined || absoluteExpiresAt === undefined) return undefined;
+      const sealed = item.tokens?.S;
+      const accessTokenExpiresAt = item.accessTokenExpiresAt?.N;
+      const leaseOwner = item.leaseOwner?.S;
+      const leaseUntil = item.leaseUntil?.N;
+      return {
+        sub,
+        lastSeenAt: Number(lastSeenAt),
+        absoluteExpiresAt: Number(absoluteExpiresAt),
+        tokens:
+          sealed === undefined || accessTokenExpiresAt === undefined
+            ? undefined
+            : { sealed, facts: { accessTokenExpiresAt: Number(accessTokenExpiresAt), scope: item.scope?.S ?? '' } },
+        tokenVersion: Number(item.tokenVersion?.N ?? 0),
+        lease: leaseOwner === undefined || leaseUntil === undefined ? undefined : { owner: leaseOwner, until: Number(leaseUntil) },
+      };
+    },
+
+    takeLease: (sessionId, lease, nowMs) =>
+      conditionalUpdate({
+        Key: keyOf(sessionId),
+        ConditionExpression: 'attribute_exists(#id) AND (attribute_not_exists(#leaseUntil) OR #leaseUntil <= :now)',
+        UpdateExpression: 'SET #leaseOwner = :owner, #leaseUntil = :until',
+        ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY, '#leaseOwner': 'leaseOwner', '#leaseUntil': 'leaseUntil' },
+        ExpressionAttributeValues: { ':owner': { S: lease.owner }, ':until': { N: String(lease.until) }, ':now': { N: String(nowMs) } },
+      }),
+
+    completeRefresh: (sessionId, owner, refreshedVersion, tokens) => {
+      const { tokens: sealed, accessTokenExpiresAt, scope, tokenVersion } = tokenItem(tokens, refreshedVersion + 1);
+      return conditionalUpdate({
+        Key: keyOf(sessionId),
+        ConditionExpression: '#leaseOwner = :owner AND #tokenVersion = :refreshedVersion',
+        UpdateExpression:
+          'SET #tokens = :tokens, #accessTokenExpiresAt = :accessTokenExpiresAt, #scope = :scope, #tokenVersion = :tokenVersion REMOVE #leaseOwner, #leaseUntil',
+        ExpressionAttributeNames: {
+          '#leaseOwner': 'leaseOwner',
+          '#leaseUntil': 'leaseUntil',
+          '#tokens': 'tokens',
+          '#accessTokenExpiresAt': 'accessTokenExpiresAt',
+          '#scope': 'scope',
+          '#tokenVersion': 'tokenVersion',
+        },
+        ExpressionAttributeValues: {
+          ':owner': { S: owner },
+          ':refreshedVersion': { N: String(refreshedVersion) },
+          ':tokens': sealed as AttributeValue,
+          ':accessTokenExpiresAt': accessTokenExpiresAt as AttributeValue,
+          ':scope': scope as AttributeValue,
+          ':tokenVersion': tokenVersion as AttributeValue,
+        },
+      });
+    },
+
+    async releaseLease(sessionId, owner) {
+      await conditionalUpdate({
+        Key: keyOf(sessionId),
+        ConditionExpression: '#leaseOwner = :owner',
+        UpdateExpression: 'REMOVE #leaseOwner, #leaseUntil',
+        ExpressionAttributeNames: { '#leaseOwner': 'leaseOwner', '#leaseUntil': 'leaseUntil' },
+        ExpressionAttributeValues: { ':owner': { S: owner } },
+      });
+    },
+
+    async remove(sessionId) {
+      try {
+        await client.send(new DeleteItemCommand({ TableName: tableName, Key: keyOf(sessionId) }));
       } catch (error) {
         throw storeFault(error);
       }

@@ -14,6 +14,7 @@ import { DEFAULT_FLOW_SETTINGS, DEFAULT_SETTINGS_ENV, REQUIRED_SETTINGS } from '
 
 const REQUIRED: RawSettings = { ...REQUIRED_SETTINGS, baseUrl: 'https://login.example.test' };
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc/client-secret-AbCdEf';
+const TOKEN_KEY_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc/token-keys-AbCdEf';
 const ALGS = 'RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA';
 
 function envFor(raw: RawSettings): NodeJS.ProcessEnv {
@@ -68,6 +69,8 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
         sessionIdleSeconds: '1800',
         sessionAbsoluteSeconds: '43200',
         profileClaims: 'name https://example.test/roles',
+        tokenKeySecretArn: TOKEN_KEY_ARN,
+        tokenRefreshLeewaySeconds: '30',
       }),
     ).toEqual<FlowConfig>({
       issuer: 'https://tenant.example.test/',
@@ -90,6 +93,8 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
       sessionIdleSeconds: 1800,
       sessionAbsoluteSeconds: 43_200,
       profileClaims: ['name', 'https://example.test/roles'],
+      tokenKeySecretArn: TOKEN_KEY_ARN,
+      tokenRefreshLeewaySeconds: 30,
     });
   });
 

@@ -38,6 +38,8 @@ export function testConfig(overrides: Partial<FlowConfig> = {}): FlowConfig {
     revocationEndpoint: `${TEST_ISSUER}oauth/revoke`,
     idTokenSigningAlgs: ['RS256'],
     sessionIdleSeconds: 86_400,
+    tokenKeySecretArn: undefined,
+    tokenRefreshLeewaySeconds: 60,
     sessionAbsoluteSeconds: 604_800,
     profileClaims: ['name', 'email', 'email_verified', 'picture', 'org_id'],
     ...overrides,
