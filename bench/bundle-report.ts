@@ -18,7 +18,7 @@ export interface UnneededPart {
 }
 
 /**
- * The DynamoDB commands each function's store can send (lambdas/shared/store.ts): the session and
+ * The DynamoDB commands each function's store can send (the store modules in lambdas/shared/): the session and
  * logout functions share one session store, so both carry its three; the authorizer has the
  * session reader alone (one GetItem). The client's constructor names DescribeEndpoints for
  * endpoint discovery, so that one stays in every bundle with a client. The demo app has no client.

@@ -48,6 +48,13 @@ export interface SignInSettings {
    * base path, below which every forwarded request stays. Undefined: no proxy.
    */
   readonly apiUrl: string | undefined;
+  /**
+   * The Secrets Manager secret holding the key ring that seals the session's tokens (token-sealing.ts).
+   * Without it, and without a local `TOKEN_KEYS`, the sign-in keeps no tokens.
+   */
+  readonly tokenKeySecretArn: string | undefined;
+  /** An access token this close to its expiry is refreshed before use. */
+  readonly tokenRefreshLeewaySeconds: number;
 }
 
 export type FlowConfig = LoginConfig & SignInSettings;
@@ -88,6 +95,8 @@ export const SETTINGS = {
   sessionAbsoluteSeconds: { contextKey: 'sessionAbsoluteSeconds', envVar: 'SESSION_ABSOLUTE_SECONDS' },
   profileClaims: { contextKey: 'profileClaims', envVar: 'PROFILE_CLAIMS' },
   apiUrl: { contextKey: 'apiUrl', envVar: 'API_URL' },
+  tokenKeySecretArn: { contextKey: 'tokenKeySecretArn', envVar: 'TOKEN_KEY_SECRET_ARN' },
+  tokenRefreshLeewaySeconds: { contextKey: 'tokenRefreshLeewaySeconds', envVar: 'TOKEN_REFRESH_LEEWAY_SECONDS' },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -108,6 +117,8 @@ const TOKEN_CLAIMS = new Set(['iss', 'aud', 'azp', 'exp', 'iat', 'nbf', 'nonce',
 /** Names the session authorizer puts in the route's context next to the claims. */
 export const AUTHORIZER_CONTEXT_KEYS = ['authenticated', 'sessionExpiresAt'] as const;
 const MAX_PROFILE_CLAIMS = 20;
+export const DEFAULT_TOKEN_REFRESH_LEEWAY_SECONDS = 60;
+const MAX_TOKEN_REFRESH_LEEWAY_SECONDS = 3600;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -248,6 +259,11 @@ function parseSignInSettings(raw: RawSettings, label: SettingLabel, issuer: stri
     sessionAbsoluteSeconds,
     profileClaims: problems.check(() => parseProfileClaims(raw.profileClaims, name('profileClaims')), []),
     apiUrl: problems.check(() => (raw.apiUrl === undefined ? undefined : parseApiUrl(raw.apiUrl, name('apiUrl'))), undefined),
+    tokenKeySecretArn: problems.check(() => parseSecretArn(raw.tokenKeySecretArn, name('tokenKeySecretArn')), undefined),
+    tokenRefreshLeewaySeconds: problems.check(
+      () => parseInteger(raw.tokenRefreshLeewaySeconds, DEFAULT_TOKEN_REFRESH_LEEWAY_SECONDS, 0, MAX_TOKEN_REFRESH_LEEWAY_SECONDS, name('tokenRefreshLeewaySeconds')),
+      0,
+    ),
   };
 }
 
@@ -326,6 +342,7 @@ export function settingsToEnv(config: FlowSettings): Record<string, string> {
   if (config.audience !== undefined) env[SETTINGS.audience.envVar] = config.audience;
   if (config.clientSecretArn !== undefined) env[SETTINGS.clientSecretArn.envVar] = config.clientSecretArn;
   if (config.apiUrl !== undefined) env[SETTINGS.apiUrl.envVar] = config.apiUrl;
+  if (config.tokenKeySecretArn !== undefined) env[SETTINGS.tokenKeySecretArn.envVar] = config.tokenKeySecretArn;
   Object.assign(env, {
     [SETTINGS.tokenEndpointAuthMethod.envVar]: config.tokenEndpointAuthMethod,
     [SETTINGS.tokenEndpoint.envVar]: config.tokenEndpoint,
@@ -336,6 +353,7 @@ export function settingsToEnv(config: FlowSettings): Record<string, string> {
     [SETTINGS.sessionIdleSeconds.envVar]: String(config.sessionIdleSeconds),
     [SETTINGS.sessionAbsoluteSeconds.envVar]: String(config.sessionAbsoluteSeconds),
     [SETTINGS.profileClaims.envVar]: config.profileClaims.join(' '),
+    [SETTINGS.tokenRefreshLeewaySeconds.envVar]: String(config.tokenRefreshLeewaySeconds),
   });
   return env;
 }

@@ -5,7 +5,7 @@ import { pageResponse } from '../core/pages.js';
 import { SESSION_COOKIE_NAME, displayName, evaluateSession, sessionIdFromCookie } from '../core/session/session.js';
 import type { SessionDependencies } from '../shared/dependencies.js';
 import { runRequest, type RequestResult } from '../shared/request-runner.js';
-import type { StoredSession } from '../shared/store.js';
+import type { StoredSession } from '../shared/session-store.js';
 
 export const ME_ROUTE = 'GET /me';
 export const SIGNED_IN_ROUTE = 'GET /signed-in';

@@ -15,6 +15,7 @@ import { DEFAULT_FLOW_SETTINGS, DEFAULT_SETTINGS_ENV, REQUIRED_SETTINGS } from '
 
 const REQUIRED: RawSettings = { ...REQUIRED_SETTINGS, baseUrl: 'https://login.example.test' };
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc/client-secret-AbCdEf';
+const TOKEN_KEY_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc/token-keys-AbCdEf';
 const ALGS = 'RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA';
 
 function envFor(raw: RawSettings): NodeJS.ProcessEnv {
@@ -70,6 +71,8 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
         sessionAbsoluteSeconds: '43200',
         profileClaims: 'name https://example.test/roles',
         apiUrl: 'https://api.example.test/svc/v1/',
+        tokenKeySecretArn: TOKEN_KEY_ARN,
+        tokenRefreshLeewaySeconds: '30',
       }),
     ).toEqual<FlowConfig>({
       issuer: 'https://tenant.example.test/',
@@ -93,6 +96,8 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
       sessionAbsoluteSeconds: 43_200,
       profileClaims: ['name', 'https://example.test/roles'],
       apiUrl: 'https://api.example.test/svc/v1',
+      tokenKeySecretArn: TOKEN_KEY_ARN,
+      tokenRefreshLeewaySeconds: 30,
     });
   });
 
