@@ -5,6 +5,8 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SETTINGS } from '../lambdas/core/config.js';
+import { DEMO_API_PATH } from '../lambdas/demo-api/app.js';
+import { DemoApi } from './demo-api.js';
 import { LoginFlowFunction } from './login-flow-function.js';
 import { OidcLogin } from './oidc-login.js';
 import { removalPolicyFor, type LoginFlowStackOptions } from './stack-options.js';
@@ -17,6 +19,8 @@ export interface LoginFlowStackProps extends StackProps {
 export class LoginFlowStack extends Stack {
   public readonly signIn: OidcLogin;
   public readonly demoFunction: LoginFlowFunction;
+  /** Only with an `audience`: without one the provider issues no access token for an API (Auth0's is then opaque). */
+  public readonly demoApi: DemoApi | undefined;
 
   constructor(scope: Construct, id: string, props: LoginFlowStackProps) {
     super(scope, id, props);
@@ -45,5 +49,12 @@ export class LoginFlowStack extends Stack {
     const { httpApi, authorizer, pageAuthorizer } = this.signIn;
     httpApi.addRoutes({ path: '/hello', methods: [HttpMethod.GET], integration: demo, authorizer });
     httpApi.addRoutes({ path: '/hello/page', methods: [HttpMethod.GET], integration: demo, authorizer: pageAuthorizer });
+
+    const { audience, issuer, apiUrl, tokenKeySecretArn } = this.signIn.settings;
+    this.demoApi = audience === undefined ? undefined : new DemoApi(this, 'demo-api', { httpApi, issuer, audience, logRemovalPolicy: removalPolicy });
+    // The proxy forwards to the demo API unless apiUrl names another; it needs the token keys to exist at all.
+    if (this.demoApi !== undefined && apiUrl === undefined && tokenKeySecretArn !== undefined) {
+      this.signIn.proxyApi(`${this.signIn.baseUrl}${DEMO_API_PATH}`);
+    }
   }
 }
