@@ -65,6 +65,7 @@ export function createSessionHandler(deps: SessionDependencies): (event: APIGate
       response: pageResponse(200, {
         title: 'Signed in',
         paragraphs: [`Signed in as ${displayName(lookup.session.claims, lookup.session.sub)}.`],
+        apiCall: { path: '/api/whoami', label: 'Call the API' },
         form: { action: `${config.baseUrl}/logout`, label: 'Sign out', redirectTargets: [new URL(config.endSessionEndpoint).origin] },
       }),
       outcome: 'authenticated',
