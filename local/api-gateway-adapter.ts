@@ -320,27 +320,23 @@ function matchRoute(routes: ReadonlyMap<string, RouteTarget>, method: string, pa
   return fallback === undefined ? undefined : { routeKey: '$default', target: fallback };
 }
 
+/** `make` called once per distinct key, its result reused for that key after. */
+function onePer<K, V>(make: (key: K) => V): (key: K) => V {
+  const made = new Map<K, V>();
+  return (key) => {
+    const existing = made.get(key);
+    if (existing !== undefined) return existing;
+    const value = make(key);
+    made.set(key, value);
+    return value;
+  };
+}
+
 /** A `node:http` request listener that routes like the HTTP API and speaks payload format 2.0 to handlers. */
 export function createApiGatewayListener(options: AdapterOptions): (request: IncomingMessage, response: ServerResponse) => void {
   // One runner (and cache) per authorizer, however many routes share it, as on an HTTP API.
-  const authorizerRunners = new Map<LocalAuthorizer, ReturnType<typeof createAuthorizerRunner>>();
-  const runners = (authorizer: LocalAuthorizer): ReturnType<typeof createAuthorizerRunner> => {
-    let runner = authorizerRunners.get(authorizer);
-    if (runner === undefined) {
-      runner = createAuthorizerRunner(authorizer);
-      authorizerRunners.set(authorizer, runner);
-    }
-    return runner;
-  };
-  const jwtRunners = new Map<LocalJwtAuthorizer, ReturnType<typeof createJwtAuthorizerRunner>>();
-  const jwtRunner = (authorizer: LocalJwtAuthorizer): ReturnType<typeof createJwtAuthorizerRunner> => {
-    let runner = jwtRunners.get(authorizer);
-    if (runner === undefined) {
-      runner = createJwtAuthorizerRunner(authorizer);
-      jwtRunners.set(authorizer, runner);
-    }
-    return runner;
-  };
+  const runners = onePer(createAuthorizerRunner);
+  const jwtRunner = onePer(createJwtAuthorizerRunner);
   return (request, response) => {
     const started = performance.now();
     const method = request.method ?? 'GET';
