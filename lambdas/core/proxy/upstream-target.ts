@@ -10,7 +10,7 @@ export type TargetDecision =
   | { readonly forward: true; readonly url: string }
   | { readonly forward: false; readonly reason: PathRefusal };
 
-export type PathRefusal = 'outside_prefix' | 'empty_path' | 'empty_segment' | 'dot_segment' | 'forbidden_character' | 'encoded_separator' | 'bad_escape' | 'bad_query';
+export type PathRefusal = 'outside_prefix' | 'empty_path' | 'empty_segment' | 'dot_segment' | 'forbidden_character' | 'encoded_separator' | 'bad_escape' | 'bad_query' | 'not_canonical';
 
 /** Characters a path segment may carry as they are (RFC 3986 pchar), minus `;` (Tomcat-style `..;/` tricks) and `%` (checked below). */
 const PLAIN_SEGMENT = /^[A-Za-z0-9\-._~!$&'()*+,=:@%]+$/;
@@ -69,6 +69,6 @@ export function upstreamTarget(apiUrl: string, rawPath: string, rawQueryString: 
   // would go somewhere other than what was checked.
   const parsed = new URL(url);
   const basePath = new URL(apiUrl).pathname.replace(/\/$/, '');
-  if (parsed.href !== url || !parsed.pathname.startsWith(`${basePath}/`)) return refuse('dot_segment');
+  if (parsed.href !== url || !parsed.pathname.startsWith(`${basePath}/`)) return refuse('not_canonical');
   return { forward: true, url };
 }
