@@ -18,7 +18,7 @@ export interface UnneededPart {
 }
 
 /**
- * The DynamoDB commands each function's store can send (lambdas/shared/store.ts): the session and
+ * The DynamoDB commands each function's store can send (the store modules in lambdas/shared/): the session and
  * logout functions share one session store, so both carry its three; the authorizer has the
  * session reader alone (one GetItem). The client's constructor names DescribeEndpoints for
  * endpoint discovery, so that one stays in every bundle with a client. The demo app has no client.
@@ -31,6 +31,9 @@ export const DYNAMODB_COMMANDS: Readonly<Record<FunctionName, readonly string[]>
   authorizer: ['GetItem'],
   backchannelLogout: ['PutItem', 'DeleteItem', 'Query'],
   demo: [],
+  // The token source's session store: read the session, take and release the lease, write refreshed tokens, end a dead grant.
+  apiProxy: ['GetItem', 'UpdateItem', 'DeleteItem'],
+  demoApi: [],
 };
 
 /**
@@ -45,6 +48,8 @@ export const BUNDLE_BUDGET_BYTES: Readonly<Record<FunctionName, number>> = {
   authorizer: 180 * 1024,
   backchannelLogout: 230 * 1024,
   demo: 230 * 1024,
+  apiProxy: 230 * 1024,
+  demoApi: 230 * 1024,
 };
 
 /**

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { DEFAULT_SESSION_ABSOLUTE_SECONDS } from '../lambdas/core/config.js';
 import { SESSION_SID_INDEX, TABLE_PARTITION_KEY } from '../lambdas/core/contract.js';
-import { WARM_UP_KEY } from '../lambdas/shared/store.js';
+import { WARM_UP_KEY } from '../lambdas/shared/store-common.js';
 import { stubCounters, type StubStats } from './stub-counters.js';
 
 /**

@@ -12,6 +12,8 @@ export const FUNCTION_ENTRIES = {
   authorizer: fileURLToPath(new URL('../lambdas/authorizer/handler.ts', import.meta.url)),
   backchannelLogout: fileURLToPath(new URL('../lambdas/backchannel-logout/handler.ts', import.meta.url)),
   demo: fileURLToPath(new URL('../lambdas/demo/handler.ts', import.meta.url)),
+  apiProxy: fileURLToPath(new URL('../lambdas/api-proxy/handler.ts', import.meta.url)),
+  demoApi: fileURLToPath(new URL('../lambdas/demo-api/handler.ts', import.meta.url)),
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

@@ -7,6 +7,8 @@ import { Construct } from 'constructs';
 import { SETTINGS } from '../lambdas/core/config.js';
 import { APP_PAGE_PATH_ENV } from '../lambdas/core/contract.js';
 import { HELLO_PAGE_PATH } from '../lambdas/demo/app.js';
+import { DEMO_API_PATH } from '../lambdas/demo-api/app.js';
+import { DemoApi } from './demo-api.js';
 import { LoginFlowFunction } from './login-flow-function.js';
 import { OidcLogin } from './oidc-login.js';
 import { removalPolicyFor, type LoginFlowStackOptions } from './stack-options.js';
@@ -19,6 +21,8 @@ export interface LoginFlowStackProps extends StackProps {
 export class LoginFlowStack extends Stack {
   public readonly signIn: OidcLogin;
   public readonly demoFunction: LoginFlowFunction;
+  /** Only with an `audience`: without one the provider issues no access token for an API (Auth0's is then opaque). */
+  public readonly demoApi: DemoApi | undefined;
 
   constructor(scope: Construct, id: string, props: LoginFlowStackProps) {
     super(scope, id, props);
@@ -48,5 +52,12 @@ export class LoginFlowStack extends Stack {
     this.signIn.functions.session.addEnvironment(APP_PAGE_PATH_ENV, HELLO_PAGE_PATH);
     httpApi.addRoutes({ path: '/hello', methods: [HttpMethod.GET], integration: demo, authorizer });
     httpApi.addRoutes({ path: HELLO_PAGE_PATH, methods: [HttpMethod.GET], integration: demo, authorizer: pageAuthorizer });
+
+    const { audience, issuer, apiUrl, tokenKeySecretArn } = this.signIn.settings;
+    this.demoApi = audience === undefined ? undefined : new DemoApi(this, 'demo-api', { httpApi, issuer, audience, logRemovalPolicy: removalPolicy });
+    // The proxy forwards to the demo API unless apiUrl names another; it needs the token keys to exist at all.
+    if (this.demoApi !== undefined && apiUrl === undefined && tokenKeySecretArn !== undefined) {
+      this.signIn.proxyApi(`${this.signIn.baseUrl}${DEMO_API_PATH}`);
+    }
   }
 }

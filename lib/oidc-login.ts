@@ -30,6 +30,7 @@ import {
 } from '../lambdas/core/contract.js';
 import type { FunctionName } from './bundling.js';
 import { DEFAULT_PITR_DAYS } from './flow-table.js';
+import { ApiProxy } from './api-proxy.js';
 import { LoginApi } from './login-api.js';
 import { LoginFlowFunction } from './login-flow-function.js';
 import { LogoutTokensTable } from './logout-tokens-table.js';
@@ -152,6 +153,9 @@ export class OidcLogin extends Construct {
   public readonly monitoring: LoginFlowMonitoring;
   /** CloudFront and WAF in front of the API; undefined without `rateLimit`. */
   public readonly edge: RateLimitedEdge | undefined;
+  /** The token-handler proxy (`/api/…`), once there is an API to forward to (`settings.apiUrl` or `proxyApi`). */
+  public apiProxy: ApiProxy | undefined;
+  private readonly removalPolicy: RemovalPolicy;
 
   constructor(scope: Construct, id: string, props: OidcLoginProps) {
     super(scope, id);
@@ -190,6 +194,7 @@ export class OidcLogin extends Construct {
     // Defined whenever collectProblems returned: a settings problem would have thrown.
     this.settings = parsedSettings as FlowSettings;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.removalPolicy = removalPolicy;
     const backchannel = props.backchannelLogout ?? true;
 
     const tableProps = { removalPolicy, pointInTimeRecoveryDays };
@@ -337,6 +342,8 @@ export class OidcLogin extends Construct {
       ...(props.alarmAction === undefined ? {} : { alarmAction: props.alarmAction }),
     });
 
+    if (this.settings.apiUrl !== undefined) this.proxyApi(this.settings.apiUrl);
+
     new CfnOutput(this, 'LoginUrl', { value: `${this.baseUrl}/login`, description: 'Open this in a browser to sign in' });
     new CfnOutput(this, 'CallbackUrl', { value: `${this.baseUrl}/callback`, description: "Add to the Auth0 application's Allowed Callback URLs" });
     new CfnOutput(this, 'SignedOutUrl', { value: `${this.baseUrl}/signed-out`, description: "Add to the Auth0 application's Allowed Logout URLs" });
@@ -351,6 +358,34 @@ export class OidcLogin extends Construct {
     if (this.clientSecret !== undefined) {
       new CfnOutput(this, 'ClientSecretArn', { value: this.clientSecret.secretArn, description: 'Holds the Auth0 client secret the callback redeems codes with' });
     }
+  }
+
+  /**
+   * Adds the token-handler proxy, `ANY /api/{proxy+}` forwarding to `apiUrl` with the session's
+   * access token: for an API known only at deploy time (one on this stack), where `settings.apiUrl`
+   * cannot name it. It needs the token key ring (`settings.tokenKeySecretArn`) and, to refresh, a
+   * client secret.
+   */
+  proxyApi(apiUrl: string): ApiProxy {
+    if (this.apiProxy !== undefined) throw new ConfigError('OidcLogin has its API proxy already');
+    if (this.settings.tokenKeySecretArn === undefined) {
+      throw new ConfigError(`${propLabel(SETTINGS.tokenKeySecretArn)} must be set for the API proxy: it keeps the session's tokens sealed with those keys`);
+    }
+    const settings = settingsToEnv({ ...this.settings, clientSecretArn: undefined, apiUrl: undefined });
+    this.apiProxy = new ApiProxy(this, 'api-proxy', {
+      httpApi: this.httpApi,
+      settingsEnvironment: {
+        ...settings,
+        [SETTINGS.baseUrl.envVar]: this.baseUrl,
+        ...(this.clientSecret === undefined ? {} : { [SETTINGS.clientSecretArn.envVar]: this.clientSecret.secretArn }),
+        ...(this.edge === undefined ? {} : { [ORIGIN_VERIFY_SECRET_ENV]: this.edge.originSecretReference }),
+      },
+      apiUrl,
+      sessions: this.sessions,
+      secretArns: [this.settings.tokenKeySecretArn, ...(this.clientSecret === undefined ? [] : [this.clientSecret.secretArn])],
+      logRemovalPolicy: this.removalPolicy,
+    });
+    return this.apiProxy;
   }
 
   /**

@@ -59,6 +59,15 @@ export class SessionsTable extends Construct {
     grantItemActions(grantee, this.table, ['GetItem'], { kind: 'read', attributes: SESSION_ATTRIBUTES.read });
   }
 
+  /**
+   * Whatever calls the API as the user (the token-handler proxy): reads the session's tokens, takes
+   * and releases the refresh lease, writes refreshed tokens, ends a session whose grant is gone.
+   */
+  grantUseTokens(grantee: IGrantable): void {
+    grantItemActions(grantee, this.table, ['GetItem'], { kind: 'read', attributes: SESSION_ATTRIBUTES.tokens });
+    grantItemActions(grantee, this.table, ['UpdateItem', 'DeleteItem'], { kind: 'write', attributes: SESSION_ATTRIBUTES.tokens });
+  }
+
   /** Back-channel logout finds a user's sessions through the two indexes (and nothing else) and ends them. */
   grantFindAndEnd(grantee: IGrantable): void {
     const indexes = [SESSION_SID_INDEX, SESSION_SUB_INDEX].map((index) => `${this.table.tableArn}/index/${index}`);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type {
   APIGatewayProxyEventV2,
@@ -27,8 +28,25 @@ export interface LocalAuthorizer {
   readonly cacheTtlSeconds: number;
 }
 
+/**
+ * API Gateway's native JWT authorizer (HttpJwtAuthorizer), as it runs before a route: the bearer
+ * token's signature against the issuer's JWKS, `iss`, `aud`, `exp` and `nbf`, then the route's
+ * authorization scopes against the token's `scope`. No function runs for it.
+ */
+export interface LocalJwtAuthorizer {
+  readonly issuer: string;
+  /** At least one must be in the token's `aud`. */
+  readonly audience: readonly string[];
+  readonly jwksUri: string;
+  /** The route's authorization scopes: the token needs one of them. @default none: any valid token passes */
+  readonly scopes?: readonly string[];
+}
+
 /** A route's target: its function, and the authorizer API Gateway runs first, when it has one. */
-export type RouteTarget = LambdaHttpHandler | { readonly handler: LambdaHttpHandler; readonly authorizer: LocalAuthorizer };
+export type RouteTarget =
+  | LambdaHttpHandler
+  | { readonly handler: LambdaHttpHandler; readonly authorizer: LocalAuthorizer }
+  | { readonly handler: LambdaHttpHandler; readonly jwtAuthorizer: LocalJwtAuthorizer };
 
 export interface IncomingRequestParts {
   readonly method: string;
@@ -40,6 +58,8 @@ export interface IncomingRequestParts {
   readonly routeKey: string;
   readonly domainName: string;
   readonly body?: Buffer;
+  /** `{proxy+}`'s value on a greedy route, decoded as API Gateway decodes it. */
+  readonly pathParameters?: Record<string, string>;
 }
 
 function joinedHeaders(headers: IncomingRequestParts['headers']): Record<string, string> {
@@ -103,6 +123,7 @@ export function toApiGatewayEvent(request: IncomingRequestParts, nowMs: number =
     ...(cookies === undefined ? {} : { cookies }),
     headers,
     ...(queryStringParameters === undefined ? {} : { queryStringParameters }),
+    ...(request.pathParameters === undefined ? {} : { pathParameters: request.pathParameters }),
     ...(request.body === undefined || request.body.length === 0
       ? {}
       : isTextContent(headers['content-type'])
@@ -186,8 +207,47 @@ function createAuthorizerRunner(authorizer: LocalAuthorizer): (event: APIGateway
 
 const GATEWAY_MESSAGES = { 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' } as const;
 
-/** The most a request body may be here; API Gateway allows 10 MB, the flow's own bodies are tiny. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** What the JWT authorizer hands the route: every claim as a string (arrays as `[a b]`), as API Gateway does. */
+function gatewayClaims(payload: JWTPayload): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(payload).map(([name, value]) => [name, Array.isArray(value) ? `[${value.join(' ')}]` : typeof value === 'string' ? value : JSON.stringify(value)]),
+  );
+}
+
+type JwtOutcome = { readonly allowed: true; readonly jwt: { claims: Record<string, string>; scopes: string[] | null } } | { readonly allowed: false; readonly status: 401 | 403 };
+
+function createJwtAuthorizerRunner(authorizer: LocalJwtAuthorizer): (authorization: string | undefined) => Promise<JwtOutcome> {
+  // Fetched once and cached, refetched for an unknown `kid`, as API Gateway caches the issuer's keys.
+  const keys = createRemoteJWKSet(new URL(authorizer.jwksUri));
+  return async (authorization) => {
+    const token = /^Bearer ([^\s]+)$/i.exec(authorization ?? '')?.[1];
+    if (token === undefined) return { allowed: false, status: 401 };
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        issuer: authorizer.issuer,
+        audience: [...authorizer.audience],
+        // API Gateway's JWT authorizer verifies RSA signatures only, and needs an expiry.
+        algorithms: ['RS256', 'RS384', 'RS512'],
+        requiredClaims: ['exp'],
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError || error instanceof TypeError) return { allowed: false, status: 401 };
+      throw error;
+    }
+    const granted = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+    const required = authorizer.scopes ?? [];
+    if (required.length > 0 && !required.some((scope) => granted.includes(scope))) return { allowed: false, status: 403 };
+    return { allowed: true, jwt: { claims: gatewayClaims(payload), scopes: required.length > 0 ? granted : null } };
+  };
+}
+
+/** API Gateway's own limit on a request body. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+}
 
 function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   if (request.method === 'GET' || request.method === 'HEAD') return Promise.resolve(undefined);
@@ -198,7 +258,7 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    request.on('end', () => (size > MAX_BODY_BYTES ? reject(new Error('body too large')) : resolve(Buffer.concat(chunks))));
+    request.on('end', () => (size > MAX_BODY_BYTES ? reject(new BodyTooLargeError()) : resolve(Buffer.concat(chunks))));
     request.on('error', reject);
   });
 }
@@ -225,34 +285,82 @@ export interface AdapterOptions {
   readonly onResponse?: (method: string, path: string, status: number, elapsedMs: number) => void;
 }
 
+interface MatchedRoute {
+  readonly routeKey: string;
+  readonly target: RouteTarget;
+  readonly pathParameters?: Record<string, string>;
+}
+
+const GREEDY_ROUTE = /^(\S+) (\/.*)\/\{proxy\+\}$/;
+
+/**
+ * As an HTTP API picks a route: the exact method and path, then `ANY` on that path, then a greedy
+ * `{proxy+}` route whose prefix the path extends (the longest prefix first), then `$default`.
+ */
+function matchRoute(routes: ReadonlyMap<string, RouteTarget>, method: string, path: string): MatchedRoute | undefined {
+  for (const routeKey of [`${method} ${path}`, `ANY ${path}`]) {
+    const target = routes.get(routeKey);
+    if (target !== undefined) return { routeKey, target };
+  }
+  const greedy = [...routes.entries()]
+    .map(([routeKey, target]) => ({ routeKey, target, parts: GREEDY_ROUTE.exec(routeKey) }))
+    .filter(({ parts }) => parts !== null && (parts[1] === method || parts[1] === 'ANY') && path.startsWith(`${parts[2]}/`) && path.length > (parts[2]?.length ?? 0) + 1)
+    .sort((a, b) => (b.parts?.[2]?.length ?? 0) - (a.parts?.[2]?.length ?? 0))[0];
+  if (greedy !== undefined) {
+    const rest = path.slice((greedy.parts?.[2]?.length ?? 0) + 1);
+    let proxy: string;
+    try {
+      proxy = decodeURIComponent(rest);
+    } catch {
+      proxy = rest;
+    }
+    return { routeKey: greedy.routeKey, target: greedy.target, pathParameters: { proxy } };
+  }
+  const fallback = routes.get('$default');
+  return fallback === undefined ? undefined : { routeKey: '$default', target: fallback };
+}
+
+/** `make` called once per distinct key, its result reused for that key after. */
+function onePer<K, V>(make: (key: K) => V): (key: K) => V {
+  const made = new Map<K, V>();
+  return (key) => {
+    const existing = made.get(key);
+    if (existing !== undefined) return existing;
+    const value = make(key);
+    made.set(key, value);
+    return value;
+  };
+}
+
 /** A `node:http` request listener that routes like the HTTP API and speaks payload format 2.0 to handlers. */
 export function createApiGatewayListener(options: AdapterOptions): (request: IncomingMessage, response: ServerResponse) => void {
   // One runner (and cache) per authorizer, however many routes share it, as on an HTTP API.
-  const authorizerRunners = new Map<LocalAuthorizer, ReturnType<typeof createAuthorizerRunner>>();
-  const runners = (authorizer: LocalAuthorizer): ReturnType<typeof createAuthorizerRunner> => {
-    let runner = authorizerRunners.get(authorizer);
-    if (runner === undefined) {
-      runner = createAuthorizerRunner(authorizer);
-      authorizerRunners.set(authorizer, runner);
-    }
-    return runner;
-  };
+  const runners = onePer(createAuthorizerRunner);
+  const jwtRunner = onePer(createJwtAuthorizerRunner);
   return (request, response) => {
     const started = performance.now();
     const method = request.method ?? 'GET';
     const url = request.url ?? '/';
     const path = url.split('?', 1)[0] ?? '/';
-    const routeKey = `${method} ${path}`;
     response.on('finish', () => options.onResponse?.(method, path, response.statusCode, performance.now() - started));
-    // Like an HTTP API: a route that matches, else the `$default` route when there is one, else 404.
-    const target = options.routes.get(routeKey) ?? options.routes.get('$default');
-    if (target === undefined) {
+    const matched = matchRoute(options.routes, method, path);
+    if (matched === undefined) {
       gatewayError(response, 404, 'Not Found');
       return;
     }
+    const { target, routeKey } = matched;
     const handler = typeof target === 'function' ? target : target.handler;
-    const authorize = typeof target === 'function' ? undefined : runners(target.authorizer);
+    const authorize = typeof target === 'function' || !('authorizer' in target) ? undefined : runners(target.authorizer);
+    const verifyJwt = typeof target === 'function' || !('jwtAuthorizer' in target) ? undefined : jwtRunner(target.jwtAuthorizer);
     const serve = async (): Promise<void> => {
+      let body: Buffer | undefined;
+      try {
+        body = await readBody(request);
+      } catch (error) {
+        if (!(error instanceof BodyTooLargeError)) throw error;
+        gatewayError(response, 413, 'Request Entity Too Large');
+        return;
+      }
       const event = toApiGatewayEvent({
         method,
         url,
@@ -260,8 +368,17 @@ export function createApiGatewayListener(options: AdapterOptions): (request: Inc
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
         routeKey,
         domainName: options.domainName,
-        ...await readBody(request).then((body) => (body === undefined ? {} : { body })),
+        ...(matched.pathParameters === undefined ? {} : { pathParameters: matched.pathParameters }),
+        ...(body === undefined ? {} : { body }),
       });
+      if (verifyJwt !== undefined) {
+        const outcome = await verifyJwt(event.headers.authorization);
+        if (!outcome.allowed) {
+          gatewayError(response, outcome.status, GATEWAY_MESSAGES[outcome.status]);
+          return;
+        }
+        (event.requestContext as { authorizer?: unknown }).authorizer = { jwt: outcome.jwt };
+      }
       if (authorize !== undefined) {
         const cookieHeader = request.headersDistinct.cookie?.join('; ');
         const outcome = await authorize(event, cookieHeader);

@@ -12,7 +12,10 @@ import {
   LOGOUT_TOKEN_TABLE_NAME_ENV,
   SESSION_TABLE_NAME_ENV,
   TABLE_NAME_ENV,
+  TOKEN_KEYS_ENV,
 } from '../lambdas/core/contract.js';
+import { API_PROXY_ROUTE } from '../lambdas/api-proxy/app.js';
+import { DEMO_API_PATH, WHOAMI_ROUTE } from '../lambdas/demo-api/app.js';
 import { BACKCHANNEL_LOGOUT_ROUTE } from '../lambdas/backchannel-logout/app.js';
 import { HELLO_PAGE_PATH, HELLO_PAGE_ROUTE, HELLO_ROUTE } from '../lambdas/demo/app.js';
 import { randomToken } from '../lambdas/core/encoding.js';
@@ -112,6 +115,8 @@ export const LOCAL_LOGOUT_TOKEN_TABLE_NAME = 'logout-tokens';
 export const DEFAULT_MAX_ENVIRONMENTS = 8;
 /** Registered with the embedded provider when CLIENT_ID is not set. */
 export const LOCAL_CLIENT_ID = 'local-demo';
+/** The demo API's identifier (Auth0's `audience`) when AUDIENCE is not set: the access tokens' `aud`. */
+export const LOCAL_AUDIENCE = 'http://localhost/api-demo';
 const HOST = '127.0.0.1';
 const IPV6_LOOPBACK = '::1';
 
@@ -222,7 +227,9 @@ async function listen(server: Server, port: number, host: string, { optional = f
 
 /** The settings the functions run with: the caller's, plus the embedded provider's issuer when it stands in. */
 function resolveConfig(settings: RawSettings, port: number, embeddedIssuer: string | undefined): FlowConfig {
-  const withDefaults: RawSettings = { ...settings, baseUrl: settings.baseUrl ?? `http://localhost:${port}` };
+  const baseUrl = settings.baseUrl ?? `http://localhost:${port}`;
+  // The proxy forwards to the demo API on this stack unless API_URL names another.
+  const withDefaults: RawSettings = { ...settings, baseUrl, apiUrl: settings.apiUrl ?? `${baseUrl.replace(/\/+$/, '')}${DEMO_API_PATH}` };
   return parseConfig(
     embeddedIssuer === undefined
       ? withDefaults
@@ -230,6 +237,7 @@ function resolveConfig(settings: RawSettings, port: number, embeddedIssuer: stri
           ...withDefaults,
           issuerUrl: embeddedIssuer,
           clientId: settings.clientId ?? LOCAL_CLIENT_ID,
+          audience: settings.audience ?? LOCAL_AUDIENCE,
           // Derived from the issuer, so it always points at the embedded provider's /authorize.
           authorizationEndpoint: undefined,
           // The embedded provider advertises authorization_response_iss_parameter_supported.
@@ -242,7 +250,7 @@ function resolveConfig(settings: RawSettings, port: number, embeddedIssuer: stri
 type PooledFunction = FunctionName | 'pageAuthorizer';
 
 /** Each function gets only what its deployed twin gets: its tables, and the secret for the callback alone. */
-function functionEnvironments(config: FlowConfig, dynamoDbEndpoint: string, clientSecret: string | undefined): Record<PooledFunction, Record<string, string>> {
+function functionEnvironments(config: FlowConfig, dynamoDbEndpoint: string, clientSecret: string | undefined, tokenKeys: string): Record<PooledFunction, Record<string, string>> {
   const common = {
     ...settingsToEnv(config),
     [SETTINGS.baseUrl.envVar]: config.baseUrl,
@@ -253,15 +261,20 @@ function functionEnvironments(config: FlowConfig, dynamoDbEndpoint: string, clie
   };
   const transactions = { [TABLE_NAME_ENV]: LOCAL_TABLE_NAME };
   const sessions = { [SESSION_TABLE_NAME_ENV]: LOCAL_SESSION_TABLE_NAME };
+  const secret: Record<string, string> = clientSecret === undefined ? {} : { [CLIENT_SECRET_ENV]: clientSecret };
+  // Only the functions that seal or use the session's tokens hold the keys.
+  const keys = { [TOKEN_KEYS_ENV]: tokenKeys };
   return {
     login: { ...common, ...transactions },
-    callback: { ...common, ...transactions, ...sessions, ...(clientSecret === undefined ? {} : { [CLIENT_SECRET_ENV]: clientSecret }) },
+    callback: { ...common, ...transactions, ...sessions, ...secret, ...keys },
     session: { ...common, ...sessions, [APP_PAGE_PATH_ENV]: HELLO_PAGE_PATH },
     logout: { ...common, ...sessions },
     authorizer: { ...common, ...sessions, [AUTHORIZER_MODE_ENV]: 'require' },
     pageAuthorizer: { ...common, ...sessions, [AUTHORIZER_MODE_ENV]: 'optional' },
     backchannelLogout: { ...common, ...sessions, [LOGOUT_TOKEN_TABLE_NAME_ENV]: LOCAL_LOGOUT_TOKEN_TABLE_NAME },
     demo: { [SETTINGS.baseUrl.envVar]: config.baseUrl },
+    apiProxy: { ...common, ...sessions, ...secret, ...keys },
+    demoApi: {},
   };
 }
 
@@ -275,6 +288,8 @@ const BUNDLE_OF: Record<PooledFunction, FunctionName> = {
   pageAuthorizer: 'authorizer',
   backchannelLogout: 'backchannelLogout',
   demo: 'demo',
+  apiProxy: 'apiProxy',
+  demoApi: 'demoApi',
 };
 
 function httpHandler(pool: FunctionPool): LambdaHttpHandler {
@@ -371,7 +386,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const build = settledValue(buildStart);
     settledValue(providerStart);
 
-    const environments = functionEnvironments(config, dynamoDb.endpoint, clientSecret);
+    // A key ring per start: sessions (and their sealed tokens) live only as long as this stack anyway.
+    const tokenKeys = JSON.stringify({ current: '1', 1: randomToken() });
+    const environments = functionEnvironments(config, dynamoDb.endpoint, clientSecret, tokenKeys);
     const names = Object.keys(BUNDLE_OF) as PooledFunction[];
     const startPool = (name: PooledFunction): Promise<FunctionPool> =>
       started(
@@ -407,6 +424,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     routes.set(BACKCHANNEL_LOGOUT_ROUTE, httpHandler(pool('backchannelLogout')));
     routes.set(HELLO_ROUTE, { handler: httpHandler(pool('demo')), authorizer: sessionAuthorizer });
     routes.set(HELLO_PAGE_ROUTE, { handler: httpHandler(pool('demo')), authorizer: pageAuthorizer });
+    routes.set(API_PROXY_ROUTE, httpHandler(pool('apiProxy')));
+    if (config.audience !== undefined) {
+      routes.set(WHOAMI_ROUTE, { handler: httpHandler(pool('demoApi')), jwtAuthorizer: { issuer: config.issuer, audience: [config.audience], jwksUri: config.jwksUri } });
+    }
     ready = true;
 
     if (options.stateDirectory !== undefined) {

@@ -17,7 +17,7 @@ import { createSession, SESSION_COOKIE_NAME, sessionCookie, sessionIdFromCookie 
 import { SignInFailure } from '../core/token/sign-in-failure.js';
 import { runRequest, type RequestResult } from '../shared/request-runner.js';
 import type { CallbackDependencies } from '../shared/dependencies.js';
-import type { ConsumedTransaction } from '../shared/store.js';
+import type { ConsumedTransaction } from '../shared/transaction-store.js';
 
 export const CALLBACK_ROUTE = 'GET /callback';
 const SECONDS_PER_DAY = 86_400;

@@ -43,6 +43,18 @@ export interface SignInSettings {
   readonly sessionAbsoluteSeconds: number;
   /** ID-token claims copied into the session and the login record, besides `sub` and `sid`. */
   readonly profileClaims: readonly string[];
+  /**
+   * The API the token-handler proxy forwards `/api/…` to, without a trailing slash; it may have a
+   * base path, below which every forwarded request stays. Undefined: no proxy.
+   */
+  readonly apiUrl: string | undefined;
+  /**
+   * The Secrets Manager secret holding the key ring that seals the session's tokens (token-sealing.ts).
+   * Without it, and without a local `TOKEN_KEYS`, the sign-in keeps no tokens.
+   */
+  readonly tokenKeySecretArn: string | undefined;
+  /** An access token this close to its expiry is refreshed before use. */
+  readonly tokenRefreshLeewaySeconds: number;
 }
 
 export type FlowConfig = LoginConfig & SignInSettings;
@@ -82,6 +94,9 @@ export const SETTINGS = {
   sessionIdleSeconds: { contextKey: 'sessionIdleSeconds', envVar: 'SESSION_IDLE_SECONDS' },
   sessionAbsoluteSeconds: { contextKey: 'sessionAbsoluteSeconds', envVar: 'SESSION_ABSOLUTE_SECONDS' },
   profileClaims: { contextKey: 'profileClaims', envVar: 'PROFILE_CLAIMS' },
+  apiUrl: { contextKey: 'apiUrl', envVar: 'API_URL' },
+  tokenKeySecretArn: { contextKey: 'tokenKeySecretArn', envVar: 'TOKEN_KEY_SECRET_ARN' },
+  tokenRefreshLeewaySeconds: { contextKey: 'tokenRefreshLeewaySeconds', envVar: 'TOKEN_REFRESH_LEEWAY_SECONDS' },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -102,6 +117,8 @@ const TOKEN_CLAIMS = new Set(['iss', 'aud', 'azp', 'exp', 'iat', 'nbf', 'nonce',
 /** Names the session authorizer puts in the route's context next to the claims. */
 export const AUTHORIZER_CONTEXT_KEYS = ['authenticated', 'sessionExpiresAt'] as const;
 const MAX_PROFILE_CLAIMS = 20;
+export const DEFAULT_TOKEN_REFRESH_LEEWAY_SECONDS = 60;
+const MAX_TOKEN_REFRESH_LEEWAY_SECONDS = 3600;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -241,6 +258,12 @@ function parseSignInSettings(raw: RawSettings, label: SettingLabel, issuer: stri
     sessionIdleSeconds,
     sessionAbsoluteSeconds,
     profileClaims: problems.check(() => parseProfileClaims(raw.profileClaims, name('profileClaims')), []),
+    apiUrl: problems.check(() => (raw.apiUrl === undefined ? undefined : parseApiUrl(raw.apiUrl, name('apiUrl'))), undefined),
+    tokenKeySecretArn: problems.check(() => parseSecretArn(raw.tokenKeySecretArn, name('tokenKeySecretArn')), undefined),
+    tokenRefreshLeewaySeconds: problems.check(
+      () => parseInteger(raw.tokenRefreshLeewaySeconds, DEFAULT_TOKEN_REFRESH_LEEWAY_SECONDS, 0, MAX_TOKEN_REFRESH_LEEWAY_SECONDS, name('tokenRefreshLeewaySeconds')),
+      0,
+    ),
   };
 }
 
@@ -271,6 +294,36 @@ export function parseBaseUrl(value: string | undefined, label: string): string {
   return url.replace(/\/+$/, '');
 }
 
+/** What the token-handler proxy runs with: the whole flow's settings, and an API to forward to. */
+export type ApiProxyConfig = FlowConfig & { readonly apiUrl: string };
+
+export function loadApiProxyConfigFromEnv(env: NodeJS.ProcessEnv): ApiProxyConfig {
+  const raw = readEnvSettings(env);
+  return collectProblems((problems) => {
+    const settings = parseAllSettings(raw, envLabel, problems);
+    const urls = parsePublicUrls(raw, envLabel, problems);
+    // Checked in the same pass, so a missing API_URL is named alongside every other problem.
+    const apiUrl = raw.apiUrl === undefined ? problems.check(() => required(undefined, envLabel(SETTINGS.apiUrl)), '') : (settings.apiUrl ?? '');
+    return { ...settings, ...urls, apiUrl };
+  });
+}
+
+/**
+ * https (http on loopback), an optional base path, no query, fragment or credentials, and written
+ * the way a URL parser writes it: no dot segments, no percent-escapes, no backslashes, no empty
+ * segments, so the base path the proxy keeps requests below is exactly the one configured.
+ */
+export function parseApiUrl(value: string, label: string): string {
+  parseHttpUrl(value, label);
+  const trimmed = value.replace(/\/+$/, '');
+  const url = new URL(trimmed);
+  const canonical = `${url.origin}${url.pathname === '/' ? '' : url.pathname}`;
+  if (canonical !== trimmed || trimmed.includes('%') || url.pathname.includes('//')) {
+    throw new ConfigError(`${label} must be a plain URL with an optional base path (no dot segments, escapes or empty segments), such as "${canonical}": got "${value}"`);
+  }
+  return trimmed;
+}
+
 export function parseConfig(raw: RawSettings, label: SettingLabel): FlowConfig {
   return collectProblems((problems) => ({ ...parseAllSettings(raw, label, problems), ...parsePublicUrls(raw, label, problems) }));
 }
@@ -288,6 +341,8 @@ export function settingsToEnv(config: FlowSettings): Record<string, string> {
   };
   if (config.audience !== undefined) env[SETTINGS.audience.envVar] = config.audience;
   if (config.clientSecretArn !== undefined) env[SETTINGS.clientSecretArn.envVar] = config.clientSecretArn;
+  if (config.apiUrl !== undefined) env[SETTINGS.apiUrl.envVar] = config.apiUrl;
+  if (config.tokenKeySecretArn !== undefined) env[SETTINGS.tokenKeySecretArn.envVar] = config.tokenKeySecretArn;
   Object.assign(env, {
     [SETTINGS.tokenEndpointAuthMethod.envVar]: config.tokenEndpointAuthMethod,
     [SETTINGS.tokenEndpoint.envVar]: config.tokenEndpoint,
@@ -298,6 +353,7 @@ export function settingsToEnv(config: FlowSettings): Record<string, string> {
     [SETTINGS.sessionIdleSeconds.envVar]: String(config.sessionIdleSeconds),
     [SETTINGS.sessionAbsoluteSeconds.envVar]: String(config.sessionAbsoluteSeconds),
     [SETTINGS.profileClaims.envVar]: config.profileClaims.join(' '),
+    [SETTINGS.tokenRefreshLeewaySeconds.envVar]: String(config.tokenRefreshLeewaySeconds),
   });
   return env;
 }

@@ -25,9 +25,19 @@ export const TRANSACTION_ATTRIBUTES = {
   callbackReads: ['id', 'returnTo', 'codeVerifier', 'nonce', 'organization', 'createdAt', 'status', 'expiresAt', 'bindingHash', 'code', 'codeHash'],
 } as const;
 
+/**
+ * The session's token attributes: the sealed tokens, their facts in the clear (never a token), the
+ * version every refresh increments, and the refresh lease. Only the functions that use tokens may
+ * name them; the session authorizer's list holds none.
+ */
+export const TOKEN_ATTRIBUTES = {
+  stored: ['tokens', 'accessTokenExpiresAt', 'scope', 'tokenVersion'],
+  lease: ['leaseOwner', 'leaseUntil'],
+} as const;
+
 export const SESSION_ATTRIBUTES = {
   /** The callback's PutItem of a new session. */
-  create: ['id', 'sub', 'sid', 'claims', 'createdAt', 'lastSeenAt', 'absoluteExpiresAt', 'expiresAt'],
+  create: ['id', 'sub', 'sid', 'claims', 'createdAt', 'lastSeenAt', 'absoluteExpiresAt', 'expiresAt', ...TOKEN_ATTRIBUTES.stored],
   /** The callback's DeleteItem, in the same transaction, of the session this browser's cookie named. */
   replace: ['id'],
   /** The session function's and the authorizers' GetItem. */
@@ -36,6 +46,12 @@ export const SESSION_ATTRIBUTES = {
   touch: ['id', 'lastSeenAt', 'expiresAt'],
   /** The logout function's GetItem (the provider session to end) and DeleteItem. */
   end: ['id', 'sid'],
+  /**
+   * Whatever uses the session's access token (the token-handler proxy, `accessTokenFor`): reads the
+   * session and its tokens, takes and releases the refresh lease, writes refreshed tokens, and
+   * deletes a session whose grant ended.
+   */
+  tokens: ['id', 'sub', 'lastSeenAt', 'absoluteExpiresAt', ...TOKEN_ATTRIBUTES.stored, ...TOKEN_ATTRIBUTES.lease],
   /** Back-channel logout's Query on the indexes and DeleteItem. */
   findAndEnd: ['id', 'sid', 'sub'],
 } as const;
@@ -60,6 +76,11 @@ export const LOGOUT_TOKEN_TABLE_NAME_ENV = 'LOGOUT_TOKEN_TABLE_NAME';
  * stack that has such a page sets it, so a user's deployment never links a page it lacks.
  */
 export const APP_PAGE_PATH_ENV = 'APP_PAGE_PATH';
+/**
+ * The token key ring itself (token-sealing.ts), for the local stack only: a deployed function reads
+ * it from the Secrets Manager secret TOKEN_KEY_SECRET_ARN names, and refuses this variable.
+ */
+export const TOKEN_KEYS_ENV = 'TOKEN_KEYS';
 /** The client secret itself, for the local stack only; a deployed function reads it from Secrets Manager. */
 export const CLIENT_SECRET_ENV = 'CLIENT_SECRET';
 /**

@@ -51,3 +51,19 @@ export function jsonResponse(statusCode: number, body: unknown, extraHeaders: Re
     body: JSON.stringify(body),
   };
 }
+
+/**
+ * Served on the sign-in's own origin, so the API's answer is never a document that runs there:
+ * sandboxed, nothing loads, nothing frames it, whatever type the API gave it.
+ */
+export const PROXIED_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox";
+
+/** The API's answer, binary-safe: its own headers (already filtered) under ours, which always win. */
+export function proxiedResponse(statusCode: number, upstreamHeaders: Record<string, string>, body: Buffer): HttpResponse {
+  return {
+    statusCode,
+    headers: { ...upstreamHeaders, ...COMMON_HEADERS, 'content-security-policy': PROXIED_CONTENT_SECURITY_POLICY },
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+  };
+}

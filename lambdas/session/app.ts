@@ -5,7 +5,7 @@ import { pageResponse } from '../core/pages.js';
 import { SESSION_COOKIE_NAME, displayName, evaluateSession, sessionIdFromCookie } from '../core/session/session.js';
 import type { SessionDependencies } from '../shared/dependencies.js';
 import { runRequest, type RequestResult } from '../shared/request-runner.js';
-import type { StoredSession } from '../shared/store.js';
+import type { StoredSession } from '../shared/session-store.js';
 
 export const ME_ROUTE = 'GET /me';
 export const SIGNED_IN_ROUTE = 'GET /signed-in';
@@ -65,6 +65,7 @@ export function createSessionHandler(deps: SessionDependencies): (event: APIGate
       response: pageResponse(200, {
         title: 'Signed in',
         paragraphs: [`Signed in as ${displayName(lookup.session.claims, lookup.session.sub)}.`],
+        apiCall: { path: '/api/whoami', label: 'Call the API' },
         form: { action: `${config.baseUrl}/logout`, label: 'Sign out', redirectTargets: [new URL(config.endSessionEndpoint).origin] },
         links: [
           ...(deps.appPagePath === undefined ? [] : [{ href: `${config.baseUrl}${deps.appPagePath}`, label: 'Open the app' }]),

@@ -41,6 +41,31 @@ function networkFailure(error: unknown): SignInFailure {
   return new SignInFailure(error instanceof HttpTimeoutError ? 'token_endpoint_timeout' : 'token_endpoint_unreachable');
 }
 
+/** The token endpoint as oauth4webapi addresses it, with this client's authentication: shared by the code, refresh and revocation requests. */
+export interface TokenEndpointClient {
+  readonly authorizationServer: oauth.AuthorizationServer;
+  readonly client: oauth.Client;
+  readonly clientAuthentication: oauth.ClientAuth;
+  readonly requestOptions: oauth.TokenEndpointRequestOptions;
+}
+
+export function tokenEndpointClient(
+  config: Pick<FlowConfig, 'issuer' | 'clientId' | 'tokenEndpoint' | 'revocationEndpoint' | 'tokenEndpointAuthMethod'>,
+  clientSecret: string,
+  fetch: HttpFetch,
+): TokenEndpointClient {
+  return {
+    authorizationServer: { issuer: config.issuer, token_endpoint: config.tokenEndpoint, revocation_endpoint: config.revocationEndpoint },
+    client: { client_id: config.clientId },
+    clientAuthentication: config.tokenEndpointAuthMethod === 'client_secret_basic' ? oauth.ClientSecretBasic(clientSecret) : oauth.ClientSecretPost(clientSecret),
+    requestOptions: {
+      [oauth.customFetch]: fetch,
+      // Configuration already allows plain http only for loopback (the local stack).
+      [oauth.allowInsecureRequests]: new URL(config.tokenEndpoint).protocol === 'http:',
+    },
+  };
+}
+
 /**
  * RFC 6749 §4.1.3 with RFC 7636 §4.5: oauth4webapi builds and sends the token request (client
  * authentication included); the answer and its ID token are then checked by the core, rule by rule.
@@ -48,17 +73,7 @@ function networkFailure(error: unknown): SignInFailure {
  */
 export function createCodeRedeemer(options: CodeRedeemerOptions): CodeRedeemer {
   const { config } = options;
-  const authorizationServer: oauth.AuthorizationServer = { issuer: config.issuer, token_endpoint: config.tokenEndpoint };
-  const client: oauth.Client = { client_id: config.clientId };
-  const clientAuthentication =
-    config.tokenEndpointAuthMethod === 'client_secret_basic'
-      ? oauth.ClientSecretBasic(options.clientSecret)
-      : oauth.ClientSecretPost(options.clientSecret);
-  const requestOptions: oauth.TokenEndpointRequestOptions = {
-    [oauth.customFetch]: options.fetch,
-    // Configuration already allows plain http only for loopback (the local stack).
-    [oauth.allowInsecureRequests]: new URL(config.tokenEndpoint).protocol === 'http:',
-  };
+  const { authorizationServer, client, clientAuthentication, requestOptions } = tokenEndpointClient(config, options.clientSecret, options.fetch);
 
   return {
     async redeem(request) {

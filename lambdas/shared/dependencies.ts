@@ -12,18 +12,9 @@ import { originSecretFromEnv } from '../core/origin-verify.js';
 import type { CodeRedeemer } from './code-redeemer.js';
 import { createDynamoDbClient, requireEnv } from './dynamodb-client.js';
 import { writeRequestLog, type RequestLogger } from './request-log.js';
-import {
-  createBackchannelStore,
-  createCallbackStore,
-  createPendingStore,
-  createSessionReader,
-  createSessionStore,
-  type BackchannelStore,
-  type CallbackStore,
-  type PendingStore,
-  type SessionReader,
-  type SessionStore,
-} from './store.js';
+import { createBackchannelStore, type BackchannelStore } from './logout-token-store.js';
+import { createSessionReader, createSessionStore, type SessionReader, type SessionStore } from './session-store.js';
+import { createCallbackStore, createPendingStore, type CallbackStore, type PendingStore } from './transaction-store.js';
 
 /** What every function needs; injected, so tests can move the clock and capture the logs. */
 export interface BaseDependencies {

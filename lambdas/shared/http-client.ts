@@ -2,10 +2,11 @@ import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type In
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 /**
- * A `fetch` for the provider's token and JWKS endpoints with the bounds Lambda needs and global
- * fetch cannot be given without bundling undici: a connect timeout, a timeout for the whole
- * exchange, a cap on the answer's size, and keep-alive connections that outlive an invocation.
- * It never follows redirects and never retries: a code works once.
+ * A `fetch` for the provider's token and JWKS endpoints, and for the API behind the token-handler
+ * proxy, with the bounds Lambda needs and global fetch cannot be given without bundling undici: a
+ * connect timeout, a timeout for the whole exchange, a cap on the answer's size, and keep-alive
+ * connections that outlive an invocation. It never follows redirects and never retries: a code
+ * works once, and a proxied request is the browser's to repeat.
  */
 export interface HttpClientOptions {
   readonly connectTimeoutMs: number;
@@ -16,7 +17,8 @@ export interface HttpClientOptions {
 export interface HttpRequestInit {
   readonly method?: string;
   readonly headers?: ConstructorParameters<typeof Headers>[0];
-  readonly body?: string | URLSearchParams | null;
+  /** Bytes are sent as they are (the proxy's bodies are binary-safe). */
+  readonly body?: string | URLSearchParams | Uint8Array | null;
   readonly signal?: AbortSignal | null;
 }
 
@@ -34,6 +36,10 @@ export class HttpTimeoutError extends Error {
   override readonly name = 'HttpTimeoutError';
 }
 
+export class HttpResponseTooLargeError extends Error {
+  override readonly name = 'HttpResponseTooLargeError';
+}
+
 export const PROVIDER_HTTP_OPTIONS: HttpClientOptions = { connectTimeoutMs: 1_000, totalTimeoutMs: 5_000, maxResponseBytes: 256 * 1024 };
 
 export function createHttpClient(options: HttpClientOptions = PROVIDER_HTTP_OPTIONS): HttpClient {
@@ -49,7 +55,7 @@ export function createHttpClient(options: HttpClientOptions = PROVIDER_HTTP_OPTI
         return;
       }
       const headers = Object.fromEntries(new Headers(init.headers ?? {}).entries());
-      const body = init.body === undefined || init.body === null ? undefined : init.body.toString();
+      const body = init.body === undefined || init.body === null ? undefined : init.body instanceof Uint8Array ? init.body : init.body.toString();
       if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
       const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
       let settled = false;
@@ -73,7 +79,7 @@ export function createHttpClient(options: HttpClientOptions = PROVIDER_HTTP_OPTI
         let size = 0;
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > options.maxResponseBytes) fail(new Error(`answer larger than ${options.maxResponseBytes} bytes`));
+          if (size > options.maxResponseBytes) fail(new HttpResponseTooLargeError(`answer larger than ${options.maxResponseBytes} bytes`));
           else chunks.push(chunk);
         });
         response.on('error', fail);

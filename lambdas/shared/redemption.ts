@@ -13,12 +13,13 @@ import { providerKeys } from './provider-keys.js';
 export const SECRETS_EXTENSION_PORT_ENV = 'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT';
 const DEFAULT_SECRETS_EXTENSION_PORT = '2773';
 
-async function readSecretThroughExtension(env: NodeJS.ProcessEnv, secretArn: string, httpClient: HttpClient): Promise<string | undefined> {
+/** One read per execution environment: the extension caches it too, so even a cold start seldom reaches Secrets Manager. */
+export async function readSecretThroughExtension(env: NodeJS.ProcessEnv, secretArn: string, httpClient: HttpClient, setting: string): Promise<string | undefined> {
   const port = env[SECRETS_EXTENSION_PORT_ENV] ?? DEFAULT_SECRETS_EXTENSION_PORT;
   const url = `http://localhost:${port}/secretsmanager/get?secretId=${encodeURIComponent(secretArn)}`;
   // The extension only answers requests that carry the execution environment's session token.
   const response = await httpClient.fetch(url, { headers: { 'x-aws-parameters-secrets-token': requireEnv(env, 'AWS_SESSION_TOKEN') } });
-  if (response.status !== 200) throw new Error(`reading ${SETTINGS.clientSecretArn.envVar} failed: the secrets extension answered ${response.status}`);
+  if (response.status !== 200) throw new Error(`reading ${setting} failed: the secrets extension answered ${response.status}`);
   const body: unknown = await response.json();
   return typeof body === 'object' && body !== null && 'SecretString' in body && typeof body.SecretString === 'string' ? body.SecretString : undefined;
 }
@@ -36,7 +37,7 @@ export async function loadClientSecret(env: NodeJS.ProcessEnv, config: FlowConfi
   }
   if (hasLocal) return local;
   if (config.clientSecretArn === undefined) return undefined;
-  const secret = await readSecretThroughExtension(env, config.clientSecretArn, httpClient);
+  const secret = await readSecretThroughExtension(env, config.clientSecretArn, httpClient, SETTINGS.clientSecretArn.envVar);
   if (secret === undefined || secret.trim() === '') {
     throw new ConfigError(`the secret ${SETTINGS.clientSecretArn.envVar} names is empty: put the client secret in it`);
   }

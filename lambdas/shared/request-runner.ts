@@ -4,7 +4,7 @@ import { Metric, type MetricName } from '../core/metrics.js';
 import { fromVerifiedOrigin } from '../core/origin-verify.js';
 import { pageResponse } from '../core/pages.js';
 import type { RequestLogger } from './request-log.js';
-import { StoreUnavailableError } from './store.js';
+import { StoreUnavailableError } from './store-common.js';
 
 export interface RequestResult {
   readonly response: HttpResponse;

@@ -3,6 +3,7 @@ import {
   ID_TOKEN_SIGNING_ALGS,
   SETTINGS,
   contextLabel,
+  loadApiProxyConfigFromEnv,
   loadConfigFromEnv,
   parseConfig,
   settingsToEnv,
@@ -14,6 +15,7 @@ import { DEFAULT_FLOW_SETTINGS, DEFAULT_SETTINGS_ENV, REQUIRED_SETTINGS } from '
 
 const REQUIRED: RawSettings = { ...REQUIRED_SETTINGS, baseUrl: 'https://login.example.test' };
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc/client-secret-AbCdEf';
+const TOKEN_KEY_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc/token-keys-AbCdEf';
 const ALGS = 'RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA';
 
 function envFor(raw: RawSettings): NodeJS.ProcessEnv {
@@ -68,6 +70,9 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
         sessionIdleSeconds: '1800',
         sessionAbsoluteSeconds: '43200',
         profileClaims: 'name https://example.test/roles',
+        apiUrl: 'https://api.example.test/svc/v1/',
+        tokenKeySecretArn: TOKEN_KEY_ARN,
+        tokenRefreshLeewaySeconds: '30',
       }),
     ).toEqual<FlowConfig>({
       issuer: 'https://tenant.example.test/',
@@ -90,6 +95,9 @@ describe.each(FLAVOURS)('settings from $flavour', ({ load, label }) => {
       sessionIdleSeconds: 1800,
       sessionAbsoluteSeconds: 43_200,
       profileClaims: ['name', 'https://example.test/roles'],
+      apiUrl: 'https://api.example.test/svc/v1',
+      tokenKeySecretArn: TOKEN_KEY_ARN,
+      tokenRefreshLeewaySeconds: 30,
     });
   });
 
@@ -313,6 +321,7 @@ describe('settings from the environment only', () => {
       SESSION_IDLE_SECONDS: '1800',
       SESSION_ABSOLUTE_SECONDS: '43200',
       PROFILE_CLAIMS: 'name, https://example.test/roles',
+      API_URL: 'http://localhost:3000/api-demo',
     });
     const { baseUrl, redirectUri: _redirectUri, ...settings } = config;
     expect(loadConfigFromEnv({ ...settingsToEnv(settings), BASE_URL: baseUrl })).toEqual(config);
@@ -359,5 +368,49 @@ describe.each(FLAVOURS)('an Auth0 issuer, from $flavour', ({ load, label }) => {
   test('with its trailing slash it is accepted; other providers may spell theirs without one', () => {
     expect(load({ ...REQUIRED, issuerUrl: 'https://tenant.auth0.com/' }).issuer).toBe('https://tenant.auth0.com/');
     expect(load({ ...REQUIRED, issuerUrl: 'https://login.example.test/realms/main' }).issuer).toBe('https://login.example.test/realms/main');
+  });
+});
+
+describe.each(FLAVOURS)('the API the proxy forwards to, from $flavour', ({ load, label }) => {
+  test.each([
+    ['https://api.example.test', 'https://api.example.test'],
+    ['https://api.example.test/', 'https://api.example.test'],
+    ['https://api.example.test/svc/v1', 'https://api.example.test/svc/v1'],
+    ['http://localhost:3000/api-demo', 'http://localhost:3000/api-demo'],
+    ['http://127.0.0.1:8080/a/b/', 'http://127.0.0.1:8080/a/b'],
+  ])('%s is kept as %s (a base path allowed, without its trailing slash)', (apiUrl, expected) => {
+    expect(load({ ...REQUIRED, apiUrl }).apiUrl).toBe(expected);
+  });
+
+  test.each([
+    ['http://api.example.test/v1', 'must use https'],
+    ['https://api.example.test/v1?key=1', 'must not contain a query, fragment or credentials'],
+    ['https://api.example.test/v1#x', 'must not contain a query, fragment or credentials'],
+    ['https://user:pw@api.example.test/v1', 'must not contain a query, fragment or credentials'],
+    ['https://api.example.test/a/../b', 'must be a plain URL'],
+    ['https://api.example.test/a/./b', 'must be a plain URL'],
+    ['https://api.example.test/a%2Fb', 'must be a plain URL'],
+    ['https://api.example.test//a', 'must be a plain URL'],
+    ['https://api.example.test/a\\b', 'must be a plain URL'],
+    ['https://API.example.test/a', 'must be a plain URL'],
+    ['not a url', 'is not a valid URL'],
+  ])('%s is refused (%s)', (apiUrl, problem) => {
+    const message = errorOf(() => load({ ...REQUIRED, apiUrl })).message;
+    expect(message.startsWith(label('apiUrl'))).toBe(true);
+    expect(message).toContain(problem);
+  });
+});
+
+describe('the proxy\'s settings', () => {
+  test('API_URL is required there, named with every other problem at once', () => {
+    expect(errorOf(() => loadApiProxyConfigFromEnv({ CLIENT_ID: 'x' })).message).toBe('ISSUER_URL is not set; BASE_URL is not set; API_URL is not set');
+    expect(errorOf(() => loadApiProxyConfigFromEnv({ ...envFor(REQUIRED), API_URL: 'http://api.example.test' })).message).toBe(
+      'API_URL must use https (http is allowed only for localhost): "http://api.example.test"',
+    );
+  });
+
+  test('with it, the proxy gets the whole flow\'s settings and the API', () => {
+    const config = loadApiProxyConfigFromEnv({ ...envFor(REQUIRED), API_URL: 'https://api.example.test/v1' });
+    expect(config).toEqual({ ...loadConfigFromEnv(envFor(REQUIRED)), apiUrl: 'https://api.example.test/v1' });
   });
 });

@@ -4,7 +4,9 @@ import { createAuthorizer, type AuthorizerResult } from '../../lambdas/authorize
 import type { AuthorizerMode } from '../../lambdas/core/contract.js';
 import { createSession, sessionCookie } from '../../lambdas/core/session/session.js';
 import { formatRequestLog } from '../../lambdas/shared/request-log.js';
-import { createCallbackStore, createSessionReader, createSessionStore, StoreUnavailableError, type SessionReader } from '../../lambdas/shared/store.js';
+import { createSessionReader, createSessionStore, type SessionReader } from '../../lambdas/shared/session-store.js';
+import { StoreUnavailableError } from '../../lambdas/shared/store-common.js';
+import { createCallbackStore } from '../../lambdas/shared/transaction-store.js';
 import { createTestTable, localClient, testEndpoint } from '../support/dynamodb.js';
 import { testConfig } from '../support/flow.js';
 import { lastLog } from '../support/logs.js';

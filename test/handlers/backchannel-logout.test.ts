@@ -7,7 +7,8 @@ import { TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../../lambdas/core/con
 import type { HttpResponse } from '../../lambdas/core/http.js';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../../lambdas/core/token/logout-token.js';
 import { formatRequestLog } from '../../lambdas/shared/request-log.js';
-import { createBackchannelStore, StoreUnavailableError, type BackchannelStore } from '../../lambdas/shared/store.js';
+import { createBackchannelStore, type BackchannelStore } from '../../lambdas/shared/logout-token-store.js';
+import { StoreUnavailableError } from '../../lambdas/shared/store-common.js';
 import { createFlowTable, createSessionsTable } from '../../local/dynamodb-local.js';
 import { toApiGatewayEvent } from '../../local/api-gateway-adapter.js';
 import { localClient, scanAll, testEndpoint, type StoredItem } from '../support/dynamodb.js';

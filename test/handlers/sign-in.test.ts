@@ -4,7 +4,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 import { sessionIdForSecret } from '../../lambdas/core/session/session.js';
 import type { HttpClient } from '../../lambdas/shared/http-client.js';
-import { StoreUnavailableError } from '../../lambdas/shared/store.js';
+import { StoreUnavailableError } from '../../lambdas/shared/store-common.js';
 import { closeServer } from '../../local/close-server.js';
 import { ProviderCookies, signInAtProvider } from '../support/provider-sign-in.js';
 import { callbackQuery, createTestFlow, TEST_BASE_URL, type LoginResult, type TestFlow } from '../support/flow.js';

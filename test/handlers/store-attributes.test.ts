@@ -11,15 +11,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { LOGOUT_TOKEN_ATTRIBUTES, SESSION_ATTRIBUTES, TRANSACTION_ATTRIBUTES } from '../../lambdas/core/contract.js';
 import { createSession } from '../../lambdas/core/session/session.js';
-import {
-  createBackchannelStore,
-  createCallbackStore,
-  createPendingStore,
-  createSessionReader,
-  createSessionStore,
-  WARM_UP_KEY,
-  type WarmUp,
-} from '../../lambdas/shared/store.js';
+import { createBackchannelStore } from '../../lambdas/shared/logout-token-store.js';
+import { createSessionReader, createSessionStore } from '../../lambdas/shared/session-store.js';
+import { WARM_UP_KEY, type WarmUp } from '../../lambdas/shared/store-common.js';
+import { createCallbackStore, createPendingStore } from '../../lambdas/shared/transaction-store.js';
 import { testConfig } from '../support/flow.js';
 
 /**

@@ -1,7 +1,7 @@
 import { DynamoDBClient, PutItemCommand, ThrottlingException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createDynamoDbClient } from '../../lambdas/shared/dynamodb-client.js';
-import { createTransactionStore, type TransactionStore } from '../../lambdas/shared/store.js';
+import { createTransactionStore, type TransactionStore } from '../../lambdas/shared/transaction-store.js';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
 import { findFreePort } from '../../local/free-port.js';
 import { callbackQuery, createTestFlow, TEST_BASE_URL, type TestFlow } from '../support/flow.js';

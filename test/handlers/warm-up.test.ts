@@ -3,15 +3,10 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DYNAMODB_REQUEST_TIMEOUT_MS, TABLE_PARTITION_KEY } from '../../lambdas/core/contract.js';
 import { createDynamoDbClient } from '../../lambdas/shared/dynamodb-client.js';
-import {
-  createBackchannelStore,
-  createCallbackStore,
-  createPendingStore,
-  createSessionReader,
-  createSessionStore,
-  WARM_UP_KEY,
-  type WarmUp,
-} from '../../lambdas/shared/store.js';
+import { createBackchannelStore } from '../../lambdas/shared/logout-token-store.js';
+import { createSessionReader, createSessionStore } from '../../lambdas/shared/session-store.js';
+import { WARM_UP_KEY, type WarmUp } from '../../lambdas/shared/store-common.js';
+import { createCallbackStore, createPendingStore } from '../../lambdas/shared/transaction-store.js';
 import { LOCAL_AWS_ENV, createFlowTable, createSessionsTable } from '../../local/dynamodb-local.js';
 import { scanAll, testEndpoint, type StoredItem } from '../support/dynamodb.js';
 

@@ -394,8 +394,8 @@ describe('the stack with every option set', () => {
     const tables = Object.values(resourcesOfType(customTemplate, 'AWS::DynamoDB::Table'));
     const logGroups = Object.values(resourcesOfType(customTemplate, 'AWS::Logs::LogGroup'));
     expect(tables).toHaveLength(3);
-    // One per function, and the API's access logs.
-    expect(logGroups).toHaveLength(DEPLOYED_FUNCTIONS.length + 1);
+    // One per function, the demo API's (an audience is set), and the API's access logs.
+    expect(logGroups).toHaveLength(DEPLOYED_FUNCTIONS.length + 2);
     for (const resource of [...tables, ...logGroups]) expect(resource).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 

@@ -28,8 +28,13 @@ function assetBundle(stack: Stack, fn: LoginFlowFunction): string {
   return join(cdkOut, `asset.${code.s3Key.replace(/\.zip$/, '')}`, 'index.mjs');
 }
 
+function requireDefined<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the stack has no ${what}`);
+  return value;
+}
+
 test('each local bundle is byte for byte the asset cdk synth builds for its Lambda function', async () => {
-  const app = new App({ outdir: cdkOut, context: { issuerUrl: 'https://tenant.example.test/', clientId: 'app' } });
+  const app = new App({ outdir: cdkOut, context: { issuerUrl: 'https://tenant.example.test/', clientId: 'app', audience: 'https://api.example.test', tokenKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:token-keys-AbCdEf' } });
   const stack = new LoginFlowStack(app, 'BuildParity', { options: readStackOptions(app.node) });
   app.synth();
   const local = await buildLocal(localOut);
@@ -45,6 +50,8 @@ test('each local bundle is byte for byte the asset cdk synth builds for its Lamb
     authorizer: functions.authorizer,
     backchannelLogout: functions.backchannelLogout,
     demo: stack.demoFunction,
+    apiProxy: requireDefined(stack.signIn.apiProxy?.function, 'the API proxy'),
+    demoApi: requireDefined(stack.demoApi?.function, 'the demo API'),
   };
   const compared: [label: string, fn: LoginFlowFunction, build: FunctionName][] = [
     ...(Object.entries(deployedFunctions) as [FunctionName, LoginFlowFunction][]).map(([name, fn]): [string, LoginFlowFunction, FunctionName] => [name, fn, name]),
@@ -58,6 +65,8 @@ test('each local bundle is byte for byte the asset cdk synth builds for its Lamb
     }),
   );
   expect(Object.fromEntries(identical)).toEqual({
+    apiProxy: true,
+    demoApi: true,
     authorizer: true,
     backchannelLogout: true,
     callback: true,

@@ -4,7 +4,7 @@ import { transactionIdForState } from '../../lambdas/core/authorization-request.
 import { BINDING_COOKIE_NAME } from '../../lambdas/core/binding.js';
 import { randomToken } from '../../lambdas/core/encoding.js';
 import { writeRequestLog } from '../../lambdas/shared/request-log.js';
-import type { TransactionStore } from '../../lambdas/shared/store.js';
+import type { TransactionStore } from '../../lambdas/shared/transaction-store.js';
 import { createTestTable, getItem, localClient, testEndpoint } from '../support/dynamodb.js';
 import { TEST_ISSUER, callbackQuery } from '../support/flow.js';
 import { reportFigures } from './support/figures.js';

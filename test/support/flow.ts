@@ -10,7 +10,8 @@ import { LOGOUT_POST_ROUTE, LOGOUT_ROUTE } from '../../lambdas/logout/app.js';
 import { ME_ROUTE, SIGNED_IN_ROUTE } from '../../lambdas/session/app.js';
 import { SESSION_COOKIE_NAME } from '../../lambdas/core/session/session.js';
 import type { CodeRedeemer } from '../../lambdas/shared/code-redeemer.js';
-import type { SessionStore, TransactionStore } from '../../lambdas/shared/store.js';
+import type { SessionStore } from '../../lambdas/shared/session-store.js';
+import type { TransactionStore } from '../../lambdas/shared/transaction-store.js';
 import { toApiGatewayEvent } from '../../local/api-gateway-adapter.js';
 import { createTestTable, getItem, localClient, testEndpoint, type StoredItem } from './dynamodb.js';
 import { wireHandlers } from './handlers.js';
@@ -37,8 +38,11 @@ export function testConfig(overrides: Partial<FlowConfig> = {}): FlowConfig {
     revocationEndpoint: `${TEST_ISSUER}oauth/revoke`,
     idTokenSigningAlgs: ['RS256'],
     sessionIdleSeconds: 86_400,
+    tokenKeySecretArn: undefined,
+    tokenRefreshLeewaySeconds: 60,
     sessionAbsoluteSeconds: 604_800,
     profileClaims: ['name', 'email', 'email_verified', 'picture', 'org_id'],
+    apiUrl: undefined,
     ...overrides,
     baseUrl,
     redirectUri: `${baseUrl}/callback`,

@@ -10,7 +10,8 @@ import type { CodeRedeemer } from '../../lambdas/shared/code-redeemer.js';
 import type { BaseDependencies } from '../../lambdas/shared/dependencies.js';
 import { formatRequestLog, type RequestLogger } from '../../lambdas/shared/request-log.js';
 import { createDynamoDbClient } from '../../lambdas/shared/dynamodb-client.js';
-import { createSessionStore, createTransactionStore, type SessionStore, type TransactionStore } from '../../lambdas/shared/store.js';
+import { createSessionStore, type SessionStore } from '../../lambdas/shared/session-store.js';
+import { createTransactionStore, type TransactionStore } from '../../lambdas/shared/transaction-store.js';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
 
 /**

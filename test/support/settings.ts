@@ -23,6 +23,9 @@ export const DEFAULT_FLOW_SETTINGS: FlowSettings = {
   sessionIdleSeconds: 86_400,
   sessionAbsoluteSeconds: 604_800,
   profileClaims: ['name', 'email', 'email_verified', 'picture', 'org_id'],
+  apiUrl: undefined,
+  tokenKeySecretArn: undefined,
+  tokenRefreshLeewaySeconds: 60,
 };
 
 /** Those defaults as every sign-in function receives them in its environment. */
@@ -43,4 +46,5 @@ export const DEFAULT_SETTINGS_ENV = {
   SESSION_IDLE_SECONDS: '86400',
   SESSION_ABSOLUTE_SECONDS: '604800',
   PROFILE_CLAIMS: 'name email email_verified picture org_id',
+  TOKEN_REFRESH_LEEWAY_SECONDS: '60',
 } as const;

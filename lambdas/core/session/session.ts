@@ -1,6 +1,7 @@
 import type { FlowConfig } from '../config.js';
 import { isRandomToken, randomToken, sha256Base64Url } from '../encoding.js';
 import type { ClaimValue } from '../token/id-token.js';
+import type { TokenFacts } from '../token/session-tokens.js';
 
 /**
  * The session cookie holds only a 256-bit random secret; the store keeps its SHA-256, so a leaked
@@ -27,6 +28,13 @@ export interface SessionRecord {
   readonly absoluteExpiresAt: number;
   /** Epoch seconds; the TTL attribute (housekeeping only: expiry is decided in code). */
   readonly expiresAt: number;
+  /** The provider's tokens, sealed to this session (token-sealing.ts), when the sign-in kept them. */
+  readonly tokens?: SealedTokens | undefined;
+}
+
+export interface SealedTokens {
+  readonly sealed: string;
+  readonly facts: TokenFacts;
 }
 
 export interface NewSession {

@@ -31,7 +31,7 @@ export interface TokenResponse {
   readonly scope: string | undefined;
 }
 
-function parseJsonObject(body: string): Record<string, unknown> | undefined {
+export function parseJsonObject(body: string): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(body);
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;

@@ -1,4 +1,4 @@
-import type { TransactionStore } from '../../../lambdas/shared/store.js';
+import type { TransactionStore } from '../../../lambdas/shared/transaction-store.js';
 
 /** Counts what the handlers asked of the store, so a suite can prove rejected input wrote nothing. */
 export interface StoreCounter {

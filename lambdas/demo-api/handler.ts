@@ -1,0 +1,3 @@
+import { whoami } from './app.js';
+
+export const handler = whoami;
