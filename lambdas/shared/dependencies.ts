@@ -8,6 +8,7 @@ import {
 } from '../core/contract.js';
 import { ConfigError, loadConfigFromEnv, loadLoginConfigFromEnv, type FlowConfig, type LoginConfig } from '../core/config.js';
 import { originSecretFromEnv } from '../core/origin-verify.js';
+import type { TokenKeyRing } from '../core/token/token-sealing.js';
 import type { CodeRedeemer } from './code-redeemer.js';
 import { createDynamoDbClient, requireEnv } from './dynamodb-client.js';
 import { writeRequestLog, type RequestLogger } from './request-log.js';
@@ -35,6 +36,8 @@ export interface CallbackDependencies extends BaseDependencies {
   readonly store: CallbackStore;
   /** Only with a client secret configured: without one the flow stops at the recorded code. */
   readonly redeemer?: CodeRedeemer;
+  /** Only with the token keys configured: without them the session keeps no tokens. */
+  readonly keyRing?: TokenKeyRing;
 }
 
 /** The session and logout functions. */

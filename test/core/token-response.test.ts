@@ -23,11 +23,15 @@ function failureOf(input: TokenEndpointAnswer): { reason: string; providerError:
 
 describe('parseTokenResponse: successful answers', () => {
   test('a 200 JSON bearer response with an id_token', () => {
-    expect(parseTokenResponse(answer(tokenBody()))).toEqual({ idToken: ID_TOKEN, scope: undefined });
+    expect(parseTokenResponse(answer(tokenBody()))).toEqual({ idToken: ID_TOKEN, accessToken: 'at', expiresIn: 86400, refreshToken: undefined, scope: undefined });
   });
 
   test.each(['Bearer', 'bearer', 'BEARER'])('token_type %s (compared case-insensitively, RFC 6749 §5.1)', (tokenType) => {
     expect(parseTokenResponse(answer(tokenBody({ token_type: tokenType }))).idToken).toBe(ID_TOKEN);
+  });
+
+  test('the access token, its lifetime and a granted refresh token are passed on', () => {
+    expect(parseTokenResponse(answer(tokenBody({ refresh_token: 'rt', expires_in: 300 })))).toMatchObject({ accessToken: 'at', expiresIn: 300, refreshToken: 'rt' });
   });
 
   test('a granted scope is passed on', () => {
@@ -48,6 +52,11 @@ describe('parseTokenResponse: malformed 200 answers are invalid_token_response',
     ['an empty id_token', tokenBody({ id_token: '' })],
     ['a non-string id_token', tokenBody({ id_token: { jwt: ID_TOKEN } })],
     ['a non-string scope', tokenBody({ scope: ['openid'] })],
+    ['no access_token', tokenBody({ access_token: undefined })],
+    ['an empty access_token', tokenBody({ access_token: '' })],
+    ['a non-string refresh_token', tokenBody({ refresh_token: 42 })],
+    ['an expires_in that is not a positive whole number', tokenBody({ expires_in: '3600' })],
+    ['a negative expires_in', tokenBody({ expires_in: -5 })],
     ['a JSON array', [tokenBody()]],
     ['JSON null', 'null'],
     ['not JSON', 'id_token=abc&token_type=Bearer'],
