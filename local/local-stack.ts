@@ -8,6 +8,7 @@ import { envLabel, parseConfig, SETTINGS, settingsToEnv, type FlowConfig, type R
 import {
   AUTHORIZER_MODE_ENV,
   CLIENT_SECRET_ENV,
+  TOKEN_KEYS_ENV,
   LOGOUT_TOKEN_TABLE_NAME_ENV,
   SESSION_TABLE_NAME_ENV,
   TABLE_NAME_ENV,
@@ -33,7 +34,8 @@ import { BUILD_ROOT, buildLocal, type LocalBuild } from './build.js';
 import { assertJavaAvailable, createFlowTable, createSessionsTable, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local.js';
 import { findFreePort } from './free-port.js';
 import { startFunctionPool, type FunctionPool } from './function-pool.js';
-import { startEmbeddedProvider } from './oidc-provider.js';
+import { LOCAL_AUDIENCE, LOCAL_SCOPE, startEmbeddedProvider } from './oidc-provider.js';
+import { generateTokenKeyRing } from '../lambdas/core/token/token-sealing.js';
 
 /**
  * The whole flow on one machine: the functions' bundles (built exactly as for Lambda) each in a
@@ -67,6 +69,8 @@ export interface LocalStackOptions {
   readonly maxEnvironments?: number;
   /** Each cold start of a function's execution environment. */
   readonly onColdStart?: (name: FunctionName | 'pageAuthorizer', environment: number, initMs: number) => void;
+  /** The embedded provider's access-token lifetime, short to watch a refresh happen. @default DEFAULT_ACCESS_TOKEN_TTL_SECONDS */
+  readonly accessTokenTtlSeconds?: number;
   /** Seconds the session authorizer's answers are cached per Cookie header, as the stack's `authorizerCacheTtl`. @default 0 */
   readonly authorizerCacheTtlSeconds?: number;
 }
@@ -229,6 +233,9 @@ function resolveConfig(settings: RawSettings, port: number, embeddedIssuer: stri
           ...withDefaults,
           issuerUrl: embeddedIssuer,
           clientId: settings.clientId ?? LOCAL_CLIENT_ID,
+          // The embedded provider's API and the demo's permissions, with a refresh token.
+          audience: settings.audience ?? LOCAL_AUDIENCE,
+          scope: settings.scope ?? LOCAL_SCOPE,
           // Derived from the issuer, so it always points at the embedded provider's /authorize.
           authorizationEndpoint: undefined,
           // The embedded provider advertises authorization_response_iss_parameter_supported.
@@ -241,7 +248,12 @@ function resolveConfig(settings: RawSettings, port: number, embeddedIssuer: stri
 type PooledFunction = FunctionName | 'pageAuthorizer';
 
 /** Each function gets only what its deployed twin gets: its tables, and the secret for the callback alone. */
-function functionEnvironments(config: FlowConfig, dynamoDbEndpoint: string, clientSecret: string | undefined): Record<PooledFunction, Record<string, string>> {
+function functionEnvironments(
+  config: FlowConfig,
+  dynamoDbEndpoint: string,
+  clientSecret: string | undefined,
+  tokenKeys: string,
+): Record<PooledFunction, Record<string, string>> {
   const common = {
     ...settingsToEnv(config),
     [SETTINGS.baseUrl.envVar]: config.baseUrl,
@@ -252,9 +264,12 @@ function functionEnvironments(config: FlowConfig, dynamoDbEndpoint: string, clie
   };
   const transactions = { [TABLE_NAME_ENV]: LOCAL_TABLE_NAME };
   const sessions = { [SESSION_TABLE_NAME_ENV]: LOCAL_SESSION_TABLE_NAME };
+  const secret: Record<string, string> = clientSecret === undefined ? {} : { [CLIENT_SECRET_ENV]: clientSecret };
+  // Local only: a deployed function reads its key ring from Secrets Manager and refuses this variable.
+  const keys = { [TOKEN_KEYS_ENV]: tokenKeys };
   return {
     login: { ...common, ...transactions },
-    callback: { ...common, ...transactions, ...sessions, ...(clientSecret === undefined ? {} : { [CLIENT_SECRET_ENV]: clientSecret }) },
+    callback: { ...common, ...transactions, ...sessions, ...secret, ...keys },
     session: { ...common, ...sessions },
     logout: { ...common, ...sessions },
     authorizer: { ...common, ...sessions, [AUTHORIZER_MODE_ENV]: 'require' },
@@ -362,6 +377,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               postLogoutRedirectUri: `${config.baseUrl}/signed-out`,
               backchannelLogoutUri: `${config.baseUrl}/backchannel-logout`,
               port: providerPort,
+              ...(config.audience === undefined ? {} : { audience: config.audience }),
+              ...(options.accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
             }),
             (provider) => provider.stop,
           ),
@@ -370,7 +387,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const build = settledValue(buildStart);
     settledValue(providerStart);
 
-    const environments = functionEnvironments(config, dynamoDb.endpoint, clientSecret);
+    const environments = functionEnvironments(config, dynamoDb.endpoint, clientSecret, generateTokenKeyRing());
     const names = Object.keys(BUNDLE_OF) as PooledFunction[];
     const startPool = (name: PooledFunction): Promise<FunctionPool> =>
       started(

@@ -64,7 +64,7 @@ export function createAccessTokenSource(deps: AccessTokenSourceDependencies): Ac
   const waitMs = deps.waitMs ?? REFRESH_WAIT_MS;
   const leeway = deps.config.tokenRefreshLeewaySeconds;
 
-  const open = (sessionId: string, sealed: SealedTokens): SessionTokens | undefined => openSessionTokens(deps.keyRing, sessionId, sealed);
+  const open = (sessionId: string, sealed: SealedTokens): SessionTokens | undefined => openSessionTokens(deps.keyRing, sessionId, sealed.sealed);
   const token = (session: TokenSession, sealed: SealedTokens, tokens: SessionTokens): AccessTokenOutcome => ({
     kind: 'token',
     accessToken: tokens.accessToken,

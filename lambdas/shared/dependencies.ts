@@ -10,6 +10,7 @@ import { ConfigError, loadConfigFromEnv, loadLoginConfigFromEnv, type FlowConfig
 import { originSecretFromEnv } from '../core/origin-verify.js';
 import type { TokenKeyRing } from '../core/token/token-sealing.js';
 import type { CodeRedeemer } from './code-redeemer.js';
+import type { TokenRevoker } from './token-refresher.js';
 import { createDynamoDbClient, requireEnv } from './dynamodb-client.js';
 import { writeRequestLog, type RequestLogger } from './request-log.js';
 import { createBackchannelStore, type BackchannelStore } from './logout-token-store.js';
@@ -70,6 +71,12 @@ export function callbackDependenciesFromEnv(env: NodeJS.ProcessEnv): CallbackDep
     ),
     ...runtimeFromEnv(env),
   };
+}
+
+/** The logout function: with the token keys it sends the ID token as a hint, and with the client secret it revokes the refresh token. */
+export interface LogoutDependencies extends SessionDependencies {
+  readonly keyRing?: TokenKeyRing;
+  readonly revoker?: TokenRevoker;
 }
 
 export function sessionDependenciesFromEnv(env: NodeJS.ProcessEnv): SessionDependencies {

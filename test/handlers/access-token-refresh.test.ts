@@ -5,13 +5,13 @@ import { openSessionTokens } from '../../lambdas/core/token/token-sealing.js';
 import { createAccessTokenSource, type AccessTokenSourceDependencies } from '../../lambdas/shared/access-token-source.js';
 import { createHttpClient, type HttpClient } from '../../lambdas/shared/http-client.js';
 import { createTokenSessionStore } from '../../lambdas/shared/session-store.js';
-import { createTokenRefresher, type TokenRefresher } from '../../lambdas/shared/token-refresher.js';
+import { createTokenRefresher, createTokenRevoker, type TokenRefresher, type TokenRevoker } from '../../lambdas/shared/token-refresher.js';
 import { LOCAL_AUDIENCE, LOCAL_SCOPE } from '../../local/oidc-provider.js';
 import { localClient, testEndpoint } from '../support/dynamodb.js';
 import { createTestFlow, type TestFlow } from '../support/flow.js';
 import { signInAtProvider } from '../support/provider-sign-in.js';
 import { sessionSecretFrom, startTestProvider, testRedeemer, type TestProvider } from '../support/sign-in-flow.js';
-import { testKeyRing } from '../support/token-sessions.js';
+import { seedTokenSession, testKeyRing } from '../support/token-sessions.js';
 
 /**
  * The session's tokens end to end against DynamoDB Local and the embedded provider's real token
@@ -20,6 +20,7 @@ import { testKeyRing } from '../support/token-sessions.js';
  */
 let provider: TestProvider;
 let flow: TestFlow;
+let revoker: TokenRevoker;
 const keyRing = testKeyRing();
 const httpClients: HttpClient[] = [];
 const HOUR_MS = 3_600_000;
@@ -37,6 +38,12 @@ beforeAll(async () => {
   flow = await createTestFlow({
     config: partial,
     keyRing,
+    revoker: {
+      revoke: (token) => {
+        if (config === undefined) throw new Error('flow not ready');
+        return revoker.revoke(token);
+      },
+    },
     redeemer: {
       redeem: (request) => {
         if (config === undefined) throw new Error('flow not ready');
@@ -47,6 +54,7 @@ beforeAll(async () => {
     },
   });
   config = flow.config;
+  revoker = createTokenRevoker(flow.config, provider.clientSecret, http().fetch);
 });
 
 afterAll(async () => {
@@ -90,7 +98,7 @@ async function storedTokens(sessionId: string) {
   const item = await flow.sessionItem(sessionId);
   const sealed = item?.tokens?.S;
   if (sealed === undefined) return undefined;
-  return { item, tokens: openSessionTokens(keyRing, sessionId, { sealed, facts: { accessTokenExpiresAt: 0, scope: '' } }) };
+  return { item, tokens: openSessionTokens(keyRing, sessionId, sealed) };
 }
 
 describe('kept at sign-in', () => {
@@ -210,5 +218,38 @@ describe('one refresh across instances', () => {
     void source({ now: later(HOUR_MS), refresher: slow, leaseMs: 5000 }).forRequest(cookies);
     while (!holderAsked) await new Promise((resolve) => setTimeout(resolve, 5));
     await expect(source({ now: later(HOUR_MS), waitMs: 200 }).forRequest(cookies)).resolves.toEqual({ kind: 'refresh_in_progress' });
+  });
+});
+
+describe('logout', () => {
+  test('sends the ID token as id_token_hint with a state, and revokes the refresh token at the provider', async () => {
+    const { cookies, sessionId } = await signIn('leaver');
+    const stored = await storedTokens(sessionId);
+    const revocations = provider.provider.counters().revocationRequests;
+    const response = await flow.logout(cookies[0]?.split('=')[1]);
+    expect(response.statusCode).toBe(302);
+    const location = new URL(response.headers.location ?? '');
+    expect(location.searchParams.get('id_token_hint')).toBe(stored?.tokens?.idToken);
+    expect(location.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(location.searchParams.get('logout_hint')).toEqual(expect.any(String));
+    expect(location.searchParams.get('client_id')).toBe(flow.config.clientId);
+    expect(provider.provider.counters().revocationRequests).toBe(revocations + 1);
+    expect(await flow.sessionItem(sessionId)).toBeUndefined();
+    // Revoked indeed: the provider refuses it now.
+    await expect(realRefresher().refresh(stored?.tokens?.refreshToken ?? '')).resolves.toEqual({ kind: 'grant_ended' });
+  });
+
+  test('a revocation endpoint that does not answer does not hold up the sign-out', async () => {
+    const hanging = await createTestFlow({
+      config: flow.config,
+      keyRing,
+      revoker: createTokenRevoker({ ...flow.config, revocationEndpoint: 'http://127.0.0.1:9/oauth/revoke' }, provider.clientSecret, http().fetch),
+    });
+    const seeded = await seedTokenSession(hanging.client, hanging.sessionTableName, keyRing, { accessToken: 'a', refreshToken: 'r', idToken: 'i' }, { expiresInSeconds: 600 });
+    const response = await hanging.logout(seeded.cookies[0]?.split('=')[1]);
+    expect(response.statusCode).toBe(302);
+    expect(new URL(response.headers.location ?? '').searchParams.get('id_token_hint')).toBe('i');
+    expect(await hanging.sessionItem(seeded.record.id)).toBeUndefined();
+    hanging.close();
   });
 });

@@ -8,6 +8,7 @@ import { createLogoutHandler } from '../../lambdas/logout/app.js';
 import { createSessionHandler } from '../../lambdas/session/app.js';
 import type { TokenKeyRing } from '../../lambdas/core/token/token-sealing.js';
 import type { CodeRedeemer } from '../../lambdas/shared/code-redeemer.js';
+import type { TokenRevoker } from '../../lambdas/shared/token-refresher.js';
 import type { BaseDependencies } from '../../lambdas/shared/dependencies.js';
 import { formatRequestLog, type RequestLogger } from '../../lambdas/shared/request-log.js';
 import { createDynamoDbClient } from '../../lambdas/shared/dynamodb-client.js';
@@ -29,6 +30,8 @@ export interface HandlerOptions {
   readonly redeemer?: CodeRedeemer;
   /** Seals the tokens into the session at the callback; without it the session keeps none. */
   readonly keyRing?: TokenKeyRing;
+  /** Revokes the refresh token at logout. */
+  readonly revoker?: TokenRevoker;
   readonly wrapSessions?: (store: SessionStore) => SessionStore;
   /** Also hands every entry to this logger, e.g. the production stdout writer. */
   readonly log?: RequestLogger;
@@ -90,7 +93,13 @@ export function wireHandlers(options: HandlerOptions): WiredHandlers {
       }),
     ),
     session: counted(createSessionHandler(sessionDeps)),
-    logout: counted(createLogoutHandler(sessionDeps)),
+    logout: counted(
+      createLogoutHandler({
+        ...sessionDeps,
+        ...(options.keyRing === undefined ? {} : { keyRing: options.keyRing }),
+        ...(options.revoker === undefined ? {} : { revoker: options.revoker }),
+      }),
+    ),
     logs,
     peakInFlight: () => peak,
   };

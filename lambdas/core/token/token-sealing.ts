@@ -102,7 +102,7 @@ export function sealSessionTokens(ring: TokenKeyRing, sessionId: string, tokens:
   return { sealed: sealTokens(ring, sessionId, serializeTokens(tokens)), facts };
 }
 
-export function openSessionTokens(ring: TokenKeyRing, sessionId: string, sealed: SealedTokens): SessionTokens | undefined {
-  const plaintext = openTokens(ring, sessionId, sealed.sealed);
+export function openSessionTokens(ring: TokenKeyRing, sessionId: string, sealed: string): SessionTokens | undefined {
+  const plaintext = openTokens(ring, sessionId, sealed);
   return plaintext === undefined ? undefined : deserializeTokens(plaintext);
 }
