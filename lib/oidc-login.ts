@@ -162,6 +162,10 @@ export class OidcLogin extends Construct {
       throw new ConfigError('OidcLogin takes one client secret: settings.clientSecretArn, clientSecret or createClientSecret');
     }
     const signsIn = secretSources.some(Boolean);
+    // The deployed functions are not given the token keys' secret (nor the permission to read it) yet.
+    if (this.settings.tokenKeySecretArn !== undefined) {
+      throw new ConfigError(`${propLabel(SETTINGS.tokenKeySecretArn)} is not supported by OidcLogin yet: deployed sessions keep no tokens`);
+    }
     if (signsIn && !this.settings.scope.split(' ').includes('openid')) {
       throw new ConfigError(`${propLabel(SETTINGS.scope)} must include openid when a client secret is configured: signing in needs an ID token`);
     }
