@@ -295,13 +295,13 @@ function apiResource(audience: string, accessTokenTtlSeconds: number): object {
   };
   return {
     enabled: true,
-    // Auth0 issues an access token for the API named by `audience`; an unknown one is refused below.
+    // An access token for the API named by `audience`, or for the configured one when none is named.
     defaultResource: (context: Parameters<typeof audienceOf>[0]) => audienceOf(context) ?? audience,
     // Refresh and code exchange carry no `audience`: the grant already names the API.
     useGrantedResource: () => true,
+    // Any named API is served (tests name several), each with the demo's permission.
     getResourceServerInfo: (_context: unknown, resource: string) => {
-      if (resource !== audience) throw Object.assign(new Error('unknown audience'), { error: 'invalid_target', statusCode: 400, expose: true });
-      return { scope: LOCAL_API_SCOPE, audience, accessTokenTTL: accessTokenTtlSeconds, accessTokenFormat: 'jwt', jwt: { sign: { alg: SIGNING_ALGORITHM } } };
+      return { scope: LOCAL_API_SCOPE, audience: resource, accessTokenTTL: accessTokenTtlSeconds, accessTokenFormat: 'jwt', jwt: { sign: { alg: SIGNING_ALGORITHM } } };
     },
   };
 }
