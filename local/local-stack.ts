@@ -37,7 +37,8 @@ import { BUILD_ROOT, buildLocal, type LocalBuild } from './build.js';
 import { assertJavaAvailable, createFlowTable, createSessionsTable, LOCAL_AWS_ENV, startDynamoDbLocal } from './dynamodb-local.js';
 import { findFreePort } from './free-port.js';
 import { startFunctionPool, type FunctionPool } from './function-pool.js';
-import { startEmbeddedProvider } from './oidc-provider.js';
+import { LOCAL_AUDIENCE, LOCAL_SCOPE, startEmbeddedProvider } from './oidc-provider.js';
+import { generateTokenKeyRing } from '../lambdas/core/token/token-sealing.js';
 
 /**
  * The whole flow on one machine: the functions' bundles (built exactly as for Lambda) each in a
@@ -71,6 +72,8 @@ export interface LocalStackOptions {
   readonly maxEnvironments?: number;
   /** Each cold start of a function's execution environment. */
   readonly onColdStart?: (name: FunctionName | 'pageAuthorizer', environment: number, initMs: number) => void;
+  /** The embedded provider's access-token lifetime, short to watch a refresh happen. @default DEFAULT_ACCESS_TOKEN_TTL_SECONDS */
+  readonly accessTokenTtlSeconds?: number;
   /** Seconds the session authorizer's answers are cached per Cookie header, as the stack's `authorizerCacheTtl`. @default 0 */
   readonly authorizerCacheTtlSeconds?: number;
 }
@@ -115,8 +118,6 @@ export const LOCAL_LOGOUT_TOKEN_TABLE_NAME = 'logout-tokens';
 export const DEFAULT_MAX_ENVIRONMENTS = 8;
 /** Registered with the embedded provider when CLIENT_ID is not set. */
 export const LOCAL_CLIENT_ID = 'local-demo';
-/** The demo API's identifier (Auth0's `audience`) when AUDIENCE is not set: the access tokens' `aud`. */
-export const LOCAL_AUDIENCE = 'http://localhost/api-demo';
 const HOST = '127.0.0.1';
 const IPV6_LOOPBACK = '::1';
 
@@ -237,7 +238,9 @@ function resolveConfig(settings: RawSettings, port: number, embeddedIssuer: stri
           ...withDefaults,
           issuerUrl: embeddedIssuer,
           clientId: settings.clientId ?? LOCAL_CLIENT_ID,
+          // The embedded provider's API and the demo's permissions, with a refresh token.
           audience: settings.audience ?? LOCAL_AUDIENCE,
+          scope: settings.scope ?? LOCAL_SCOPE,
           // Derived from the issuer, so it always points at the embedded provider's /authorize.
           authorizationEndpoint: undefined,
           // The embedded provider advertises authorization_response_iss_parameter_supported.
@@ -262,7 +265,7 @@ function functionEnvironments(config: FlowConfig, dynamoDbEndpoint: string, clie
   const transactions = { [TABLE_NAME_ENV]: LOCAL_TABLE_NAME };
   const sessions = { [SESSION_TABLE_NAME_ENV]: LOCAL_SESSION_TABLE_NAME };
   const secret: Record<string, string> = clientSecret === undefined ? {} : { [CLIENT_SECRET_ENV]: clientSecret };
-  // Only the functions that seal or use the session's tokens hold the keys.
+  // Local only: a deployed function reads its key ring from Secrets Manager and refuses this variable.
   const keys = { [TOKEN_KEYS_ENV]: tokenKeys };
   return {
     login: { ...common, ...transactions },
@@ -378,6 +381,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               postLogoutRedirectUri: `${config.baseUrl}/signed-out`,
               backchannelLogoutUri: `${config.baseUrl}/backchannel-logout`,
               port: providerPort,
+              ...(config.audience === undefined ? {} : { audience: config.audience }),
+              ...(options.accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
             }),
             (provider) => provider.stop,
           ),
@@ -386,9 +391,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const build = settledValue(buildStart);
     settledValue(providerStart);
 
-    // A key ring per start: sessions (and their sealed tokens) live only as long as this stack anyway.
-    const tokenKeys = JSON.stringify({ current: '1', 1: randomToken() });
-    const environments = functionEnvironments(config, dynamoDb.endpoint, clientSecret, tokenKeys);
+    const environments = functionEnvironments(config, dynamoDb.endpoint, clientSecret, generateTokenKeyRing());
     const names = Object.keys(BUNDLE_OF) as PooledFunction[];
     const startPool = (name: PooledFunction): Promise<FunctionPool> =>
       started(

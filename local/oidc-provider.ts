@@ -9,7 +9,9 @@ import { consentPage, errorPage, loginPage, logoutPage, providerPageCsp, signedO
  * An embedded OpenID provider (panva's certified `oidc-provider`) standing in for an Auth0 tenant:
  * Auth0's endpoint paths, `audience` accepted, PKCE required, RFC 9207 `iss` in every
  * authorization response, one confidential client, RS256 ID tokens carrying Auth0's profile and
- * email claims, and sign-in, consent and sign-out pages of its own that accept any user name.
+ * email claims, RS256 JWT access tokens for one API (`audience`) with its scope, rotating refresh
+ * tokens with reuse detection for `offline_access`, revocation at Auth0's `/oauth/revoke`, and
+ * sign-in, consent and sign-out pages of its own that accept any user name.
  * Everything lives in memory and is gone when it stops.
  */
 export interface EmbeddedProviderOptions {
@@ -32,6 +34,22 @@ export interface EmbeddedProviderOptions {
   readonly paths?: keyof typeof ROUTES;
   /** Shown on the sign-in, consent and sign-out pages. @default DEFAULT_APPLICATION_NAME */
   readonly applicationName?: string;
+  /** The API its JWT access tokens are for (Auth0's `audience`). @default LOCAL_AUDIENCE */
+  readonly audience?: string;
+  /** Lifetime of an access token, short to watch a refresh happen. @default DEFAULT_ACCESS_TOKEN_TTL_SECONDS */
+  readonly accessTokenTtlSeconds?: number;
+}
+
+/** What a test can read of the provider's token traffic; counts only, never a token. */
+export interface ProviderCounters {
+  /** refresh_token grants answered with new tokens. */
+  readonly refreshGrants: number;
+  /** refresh_token requests refused (invalid_grant and every other error). */
+  readonly refreshRefusals: number;
+  /** Grants revoked because a rotated-out refresh token was presented again (reuse detection). */
+  readonly reuseRevocations: number;
+  /** Requests to the revocation endpoint (RFC 7009). */
+  readonly revocationRequests: number;
 }
 
 export interface EmbeddedProvider {
@@ -41,10 +59,19 @@ export interface EmbeddedProvider {
   readonly jwksUri: string;
   readonly tokenEndpoint: string;
   readonly endSessionEndpoint: string;
+  readonly revocationEndpoint: string;
+  counters(): ProviderCounters;
   stop(): Promise<void>;
 }
 
 export const DEFAULT_APPLICATION_NAME = 'Serverless OIDC login (local)';
+/** The local stack's API identifier (Auth0: the API's "Identifier", sent as `audience`) when AUDIENCE is unset. */
+export const LOCAL_AUDIENCE = 'https://demo-api.local/';
+/** The permission the demo API asks for. */
+export const LOCAL_API_SCOPE = 'read:whoami';
+/** The local stack's default scope: signing in, a refresh token, and the demo API's permission. */
+export const LOCAL_SCOPE = `openid profile email offline_access ${LOCAL_API_SCOPE}`;
+export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 3600;
 
 /** Auth0's paths, so the functions derive `<issuer>authorize` exactly as they do against a tenant. */
 const AUTH0_ROUTES = {
@@ -64,7 +91,7 @@ const ROUTES = {
 
 const SIGNING_ALGORITHM = 'RS256';
 /** Codes live as long as a login's state may (10 minutes), so a sign-in paused at the provider can still finish. */
-const TTL_SECONDS = { AccessToken: 3600, AuthorizationCode: 600, IdToken: 3600, Interaction: 600, Session: 3600, Grant: 3600 } as const;
+const TTL_SECONDS = { AuthorizationCode: 600, IdToken: 3600, Interaction: 600, Session: 3600, Grant: 86_400, RefreshToken: 86_400 } as const;
 /** Auth0's standard claims, granted per scope; `sub` always. */
 const CLAIMS_BY_SCOPE = { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] } as const;
 const EMAIL_DOMAIN = 'example.test';
@@ -75,7 +102,14 @@ const INTERACTION_ROUTE = /^\/interaction\/([\w-]+)(?:\/(login|confirm|abort))?$
 /** The parts of the untyped library this module relies on. */
 interface InteractionDetails {
   readonly uid: string;
-  readonly prompt: { readonly name: string; readonly details: { readonly missingOIDCScope?: string[]; readonly missingOIDCClaims?: string[] } };
+  readonly prompt: {
+    readonly name: string;
+    readonly details: {
+      readonly missingOIDCScope?: string[];
+      readonly missingOIDCClaims?: string[];
+      readonly missingResourceScopes?: Readonly<Record<string, string[]>>;
+    };
+  };
   readonly params: { readonly client_id?: string; readonly scope?: string; readonly audience?: string };
   readonly session?: { readonly accountId?: string };
   readonly grantId?: string;
@@ -87,6 +121,7 @@ type InteractionResult =
 interface Grant {
   addOIDCScope(scope: string): void;
   addOIDCClaims(claims: readonly string[]): void;
+  addResourceScope(resource: string, scope: string): void;
   save(): Promise<string>;
 }
 interface GrantModel {
@@ -104,6 +139,13 @@ interface ProviderInstance {
   ): Promise<void>;
   readonly Grant: GrantModel;
   readonly Client: { readonly prototype: { includeSid(): boolean } };
+  on(event: 'grant.success', listener: (context: TokenContext) => void): void;
+  on(event: 'grant.error', listener: (context: TokenContext, error: { readonly error_detail?: string }) => void): void;
+  on(event: 'grant.revoked', listener: (context: TokenContext) => void): void;
+}
+/** The slice of the library's request context its token events carry. */
+interface TokenContext {
+  readonly oidc: { readonly params?: { readonly grant_type?: unknown } };
 }
 type ProviderConstructor = new (issuer: string, configuration: object) => ProviderInstance;
 
@@ -248,16 +290,37 @@ async function handleInteraction(
     const clientId = details.params.client_id;
     if (accountId === undefined || clientId === undefined) throw new PageError(400, 'invalid_request', 'no signed-in user to consent');
     const grant = (details.grantId === undefined ? undefined : await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId, clientId });
-    const { missingOIDCScope, missingOIDCClaims } = details.prompt.details;
+    const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details;
     if (missingOIDCScope !== undefined) grant.addOIDCScope(missingOIDCScope.join(' '));
     if (missingOIDCClaims !== undefined) grant.addOIDCClaims(missingOIDCClaims);
+    for (const [resource, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
     return provider.interactionFinished(request, response, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: false });
   }
   throw new PageError(400, 'invalid_request', `this step does not answer the ${prompt} prompt`);
 }
 
+/** The one API this provider issues access tokens for: Auth0's `audience` read as RFC 8707's resource. */
+function apiResource(audience: string, accessTokenTtlSeconds: number): object {
+  const audienceOf = (context: { readonly oidc: { readonly params?: { readonly audience?: unknown } } }): string | undefined => {
+    const asked = context.oidc.params?.audience;
+    return typeof asked === 'string' && asked !== '' ? asked : undefined;
+  };
+  return {
+    enabled: true,
+    // An access token for the API named by `audience`, or for the configured one when none is named.
+    defaultResource: (context: Parameters<typeof audienceOf>[0]) => audienceOf(context) ?? audience,
+    // Refresh and code exchange carry no `audience`: the grant already names the API.
+    useGrantedResource: () => true,
+    // Any named API is served (tests name several), each with the demo's permission.
+    getResourceServerInfo: (_context: unknown, resource: string) => {
+      return { scope: LOCAL_API_SCOPE, audience: resource, accessTokenTTL: accessTokenTtlSeconds, accessTokenFormat: 'jwt', jwt: { sign: { alg: SIGNING_ALGORITHM } } };
+    },
+  };
+}
+
 function providerConfiguration(options: EmbeddedProviderOptions, applicationName: string, csp: string): object {
   const backchannel = options.backchannelLogoutUri;
+  const accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
   return {
     adapter: createProviderStorage(),
     jwks: signingKeys(),
@@ -269,7 +332,7 @@ function providerConfiguration(options: EmbeddedProviderOptions, applicationName
         redirect_uris: [options.redirectUri],
         post_logout_redirect_uris: [options.postLogoutRedirectUri],
         token_endpoint_auth_method: 'client_secret_post',
-        grant_types: ['authorization_code'],
+        grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         id_token_signed_response_alg: SIGNING_ALGORITHM,
         ...(backchannel === undefined ? {} : { backchannel_logout_uri: backchannel, backchannel_logout_session_required: true }),
@@ -287,13 +350,18 @@ function providerConfiguration(options: EmbeddedProviderOptions, applicationName
       // The library's development pages load a web font from the internet; ours load nothing.
       devInteractions: { enabled: false },
       backchannelLogout: { enabled: backchannel !== undefined },
+      resourceIndicators: apiResource(options.audience ?? LOCAL_AUDIENCE, accessTokenTtlSeconds),
+      // RFC 7009 §2.1: a client may revoke only its own tokens.
+      revocation: { enabled: true, allowedPolicy: (_context: unknown, client: { clientId: string }, token: { clientId?: string }) => token.clientId === client.clientId },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: (context: PageContext, form: string) => renderInto(context, logoutPage({ applicationName, form }), csp),
         postLogoutSuccessSource: (context: PageContext) => renderInto(context, signedOutPage({ applicationName }), csp),
       },
     },
-    ttl: TTL_SECONDS,
+    ttl: { ...TTL_SECONDS, AccessToken: accessTokenTtlSeconds },
+    // Auth0's rotating refresh tokens: every use returns a new one, and presenting a used one revokes the grant.
+    rotateRefreshToken: () => true,
     // The back-channel receiver is the local stack on loopback, which the library's guard against
     // requests to special-use addresses (the dispatcher it passes) would silently refuse.
     fetch: (url: string | URL, { dispatcher: _guard, ...init }: RequestInit & { readonly dispatcher?: unknown }) => fetch(url, init),
@@ -301,6 +369,18 @@ function providerConfiguration(options: EmbeddedProviderOptions, applicationName
     renderError: (context: PageContext, output: { error: string; error_description?: string }) =>
       renderInto(context, errorPage({ error: output.error, description: output.error_description }), csp),
   };
+}
+
+/**
+ * OpenID Connect Core §11 grants `offline_access` only with `prompt=consent`, and the library drops
+ * it otherwise; Auth0 grants it to an API that allows offline access without one. An authorization
+ * request asking for it without a prompt is read as asking for consent, so the client sends what it
+ * sends to Auth0 and the user still approves the refresh token on the consent page.
+ */
+function withOfflineConsent(url: URL): string {
+  const scopes = (url.searchParams.get('scope') ?? '').split(' ');
+  if (scopes.includes('offline_access') && !url.searchParams.has('prompt')) url.searchParams.set('prompt', 'consent');
+  return `${url.pathname}${url.search}`;
 }
 
 export async function startEmbeddedProvider(options: EmbeddedProviderOptions): Promise<EmbeddedProvider> {
@@ -318,10 +398,27 @@ export async function startEmbeddedProvider(options: EmbeddedProviderOptions): P
   // Auth0 puts `sid` in every ID token; the library only does for clients that ask for back-channel logout sessions.
   provider.Client.prototype.includeSid = () => true;
 
+  const counts = { refreshGrants: 0, refreshRefusals: 0, reuseRevocations: 0, revocationRequests: 0 };
+  const isRefresh = (context: TokenContext): boolean => context.oidc.params?.grant_type === 'refresh_token';
+  provider.on('grant.success', (context) => {
+    if (isRefresh(context)) counts.refreshGrants += 1;
+  });
+  provider.on('grant.error', (context) => {
+    if (isRefresh(context)) counts.refreshRefusals += 1;
+  });
+  // Revoked during a refresh_token grant only by reuse detection ("refresh token already used").
+  provider.on('grant.revoked', (context) => {
+    if (isRefresh(context)) counts.reuseRevocations += 1;
+  });
+
   const site: InteractionSite = { provider, applicationName, csp };
   const library = provider.callback();
   const server: Server = createServer((request, response) => {
-    const route = INTERACTION_ROUTE.exec(new URL(request.url ?? '/', issuer).pathname);
+    const url = new URL(request.url ?? '/', issuer);
+    const path = url.pathname;
+    if (path === routes.revocation) counts.revocationRequests += 1;
+    if (path === routes.authorization) request.url = withOfflineConsent(url);
+    const route = INTERACTION_ROUTE.exec(path);
     if (route === null) return library(request, response);
     handleInteraction(site, request, response, route[1] ?? '', route[2]).catch((failure: unknown) => {
       const { status, error, description } = describeError(failure);
@@ -340,6 +437,8 @@ export async function startEmbeddedProvider(options: EmbeddedProviderOptions): P
     jwksUri: new URL(routes.jwks, issuer).href,
     tokenEndpoint: new URL(routes.token, issuer).href,
     endSessionEndpoint: new URL(routes.end_session, issuer).href,
+    revocationEndpoint: new URL(routes.revocation, issuer).href,
+    counters: () => ({ ...counts }),
     stop: () => closeServer(server),
   };
 }

@@ -20,6 +20,15 @@ function parseAuthorizerCacheTtl(value: string | undefined): number {
   return Number(value);
 }
 
+/** The embedded provider's access-token lifetime: short (e.g. 90) to watch a refresh happen. */
+function parseAccessTokenTtl(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (!/^\d{1,5}$/.test(value.trim()) || Number(value) < 1 || Number(value) > 86_400) {
+    throw new ConfigError(`ACCESS_TOKEN_TTL_SECONDS must be a whole number from 1 to 86400, got "${value}"`);
+  }
+  return Number(value);
+}
+
 function parsePort(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return DEFAULT_PORT;
   const port = Number(value);
@@ -86,7 +95,9 @@ async function main(): Promise<void> {
 
   const clientSecret = process.env[CLIENT_SECRET_ENV]?.trim() || undefined;
   try {
+    const accessTokenTtlSeconds = parseAccessTokenTtl(process.env.ACCESS_TOKEN_TTL_SECONDS);
     stack = await startLocalStack({
+      ...(accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds }),
       port: parsePort(process.env.PORT),
       authorizerCacheTtlSeconds: parseAuthorizerCacheTtl(process.env.AUTHORIZER_CACHE_TTL_SECONDS),
       settings: await withDiscovery(readEnvSettings(process.env)),

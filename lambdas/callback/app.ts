@@ -14,6 +14,8 @@ import { Metric } from '../core/metrics.js';
 import { pageResponse } from '../core/pages.js';
 import { landingUrl, sanitizeReturnTo } from '../core/return-to.js';
 import { createSession, SESSION_COOKIE_NAME, sessionCookie, sessionIdFromCookie } from '../core/session/session.js';
+import { accessTokenExpiry } from '../core/token/session-tokens.js';
+import { sealSessionTokens } from '../core/token/token-sealing.js';
 import { SignInFailure } from '../core/token/sign-in-failure.js';
 import { runRequest, type RequestResult } from '../shared/request-runner.js';
 import type { CallbackDependencies } from '../shared/dependencies.js';
@@ -100,13 +102,23 @@ export function createCallbackHandler(deps: CallbackDependencies): (event: APIGa
       });
       const nowMs = deps.now();
       const session = createSession(identity, config, nowMs);
+      const record =
+        deps.keyRing === undefined
+          ? session.record
+          : {
+              ...session.record,
+              tokens: sealSessionTokens(deps.keyRing, session.record.id, identity.tokens, {
+                accessTokenExpiresAt: accessTokenExpiry(identity.expiresIn, nowMs),
+                scope: identity.scope ?? config.scope,
+              }),
+            };
       await deps.store.completeSignIn({
         transactionId,
         sub: identity.sub,
         claims: identity.claims,
         scope: identity.scope,
         nowMs,
-        session: session.record,
+        session: record,
         replacesSessionId,
       });
       return {

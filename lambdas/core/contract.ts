@@ -44,8 +44,11 @@ export const SESSION_ATTRIBUTES = {
   read: ['id', 'sub', 'sid', 'claims', 'lastSeenAt', 'absoluteExpiresAt'],
   /** The session function's UpdateItem moving the idle deadline. */
   touch: ['id', 'lastSeenAt', 'expiresAt'],
-  /** The logout function's GetItem (the provider session to end) and DeleteItem. */
-  end: ['id', 'sid'],
+  /**
+   * The logout function's GetItem (the provider session to end, the ID token for its hint and the
+   * refresh token to revoke) and DeleteItem.
+   */
+  end: ['id', 'sid', 'tokens'],
   /**
    * Whatever uses the session's access token (the token-handler proxy, `accessTokenFor`): reads the
    * session and its tokens, takes and releases the refresh lease, writes refreshed tokens, and

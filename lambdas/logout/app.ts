@@ -4,7 +4,8 @@ import { redirect, type HttpResponse } from '../core/http.js';
 import { Metric } from '../core/metrics.js';
 import { pageResponse } from '../core/pages.js';
 import { SESSION_COOKIE_NAME, clearedSessionCookie, endSessionUrl, sessionIdFromCookie } from '../core/session/session.js';
-import type { SessionDependencies } from '../shared/dependencies.js';
+import { openSessionTokens } from '../core/token/token-sealing.js';
+import type { LogoutDependencies } from '../shared/dependencies.js';
 import { runRequest, type RequestResult } from '../shared/request-runner.js';
 
 export const LOGOUT_ROUTE = 'GET /logout';
@@ -26,7 +27,7 @@ function comesFromOwnPage(event: APIGatewayProxyEventV2, ownOrigin: string): boo
   return event.requestContext.http.method === 'POST';
 }
 
-export function createLogoutHandler(deps: SessionDependencies): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
+export function createLogoutHandler(deps: LogoutDependencies): (event: APIGatewayProxyEventV2) => Promise<HttpResponse> {
   const { config } = deps;
   const loginUrl = `${config.baseUrl}/login`;
   const signedOutUrl = `${config.baseUrl}/signed-out`;
@@ -55,7 +56,10 @@ export function createLogoutHandler(deps: SessionDependencies): (event: APIGatew
     if (sessionId === undefined) return { response: redirect(302, signedOutUrl, cleared), outcome: 'no_session' };
     const ended = await deps.sessions.remove(sessionId);
     if (!ended.existed) return { response: redirect(302, signedOutUrl, cleared), outcome: 'no_session' };
-    return { response: redirect(302, endSessionUrl(config, ended.sid), cleared), outcome: 'signed_out', metric: Metric.sessionsEnded };
+    const held = ended.sealedTokens === undefined || deps.keyRing === undefined ? undefined : openSessionTokens(deps.keyRing, sessionId, ended.sealedTokens);
+    if (held?.refreshToken !== undefined) await deps.revoker?.revoke(held.refreshToken);
+    const location = endSessionUrl(config, { sid: ended.sid, idToken: held?.idToken });
+    return { response: redirect(302, location, cleared), outcome: 'signed_out', metric: Metric.sessionsEnded };
   };
 
   const confirmOrLogOut = async (event: APIGatewayProxyEventV2): Promise<RequestResult> => (comesFromOwnPage(event, ownOrigin) ? logOut(event) : confirm());

@@ -8,14 +8,12 @@ import {
   accessTokenExpiry,
   backoffDelays,
   decideToken,
-  deserializeTokens,
   leaseFree,
   mayPresentRefreshToken,
-  serializeTokens,
   stillValid,
   type SessionTokens,
 } from '../core/token/session-tokens.js';
-import { openTokens, sealTokens, type TokenKeyRing } from '../core/token/token-sealing.js';
+import { openSessionTokens, sealSessionTokens, type TokenKeyRing } from '../core/token/token-sealing.js';
 import { createDynamoDbClient, requireEnv } from './dynamodb-client.js';
 import { createHttpClient, PROVIDER_HTTP_OPTIONS } from './http-client.js';
 import { loadClientSecret } from './redemption.js';
@@ -66,10 +64,7 @@ export function createAccessTokenSource(deps: AccessTokenSourceDependencies): Ac
   const waitMs = deps.waitMs ?? REFRESH_WAIT_MS;
   const leeway = deps.config.tokenRefreshLeewaySeconds;
 
-  const open = (sessionId: string, sealed: SealedTokens): SessionTokens | undefined => {
-    const plaintext = openTokens(deps.keyRing, sessionId, sealed.sealed);
-    return plaintext === undefined ? undefined : deserializeTokens(plaintext);
-  };
+  const open = (sessionId: string, sealed: SealedTokens): SessionTokens | undefined => openSessionTokens(deps.keyRing, sessionId, sealed.sealed);
   const token = (session: TokenSession, sealed: SealedTokens, tokens: SessionTokens): AccessTokenOutcome => ({
     kind: 'token',
     accessToken: tokens.accessToken,
@@ -102,10 +97,10 @@ export function createAccessTokenSource(deps: AccessTokenSourceDependencies): Ac
       refreshToken: answer.tokens.refreshToken ?? held.refreshToken,
       idToken: answer.tokens.idToken ?? held.idToken,
     };
-    const sealed: SealedTokens = {
-      sealed: sealTokens(deps.keyRing, sessionId, serializeTokens(refreshed)),
-      facts: { accessTokenExpiresAt: accessTokenExpiry(answer.tokens.expiresIn, deps.now()), scope: answer.tokens.scope ?? current.tokens.facts.scope },
-    };
+    const sealed = sealSessionTokens(deps.keyRing, sessionId, refreshed, {
+      accessTokenExpiresAt: accessTokenExpiry(answer.tokens.expiresIn, deps.now()),
+      scope: answer.tokens.scope ?? current.tokens.facts.scope,
+    });
     // Should the write find the lease lost, the new access token is still good for this request.
     await deps.sessions.completeRefresh(sessionId, owner, decidedOnVersion, sealed);
     return { done: token(current, sealed, refreshed) };

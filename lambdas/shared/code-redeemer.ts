@@ -3,6 +3,7 @@ import type { FlowConfig } from '../core/config.js';
 import { pickProfileClaims, verifyIdToken, type ClaimValue } from '../core/token/id-token.js';
 import type { KeySetCache } from '../core/token/jwks-cache.js';
 import { SignInFailure } from '../core/token/sign-in-failure.js';
+import type { SessionTokens } from '../core/token/session-tokens.js';
 import { parseTokenResponse } from '../core/token/token-response.js';
 import { HttpTimeoutError, type HttpFetch } from './http-client.js';
 
@@ -21,6 +22,10 @@ export interface SignedInIdentity {
   readonly sid: string | undefined;
   readonly claims: Readonly<Record<string, ClaimValue>>;
   readonly scope: string | undefined;
+  /** What the session keeps, sealed, when the callback has the token keys. */
+  readonly tokens: SessionTokens;
+  /** RFC 6749 §5.1 `expires_in` of the access token. */
+  readonly expiresIn: number | undefined;
 }
 
 export interface CodeRedeemer {
@@ -121,6 +126,8 @@ export function createCodeRedeemer(options: CodeRedeemerOptions): CodeRedeemer {
         claims: pickProfileClaims(verified.payload, config.profileClaims),
         // RFC 6749 §5.1: a response without `scope` granted exactly what was asked for.
         scope: tokens.scope ?? config.scope,
+        tokens: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, idToken: tokens.idToken },
+        expiresIn: tokens.expiresIn,
       };
     },
   };

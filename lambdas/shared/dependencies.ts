@@ -9,7 +9,9 @@ import {
 } from '../core/contract.js';
 import { ConfigError, loadConfigFromEnv, loadLoginConfigFromEnv, type FlowConfig, type LoginConfig } from '../core/config.js';
 import { originSecretFromEnv } from '../core/origin-verify.js';
+import type { TokenKeyRing } from '../core/token/token-sealing.js';
 import type { CodeRedeemer } from './code-redeemer.js';
+import type { TokenRevoker } from './token-refresher.js';
 import { createDynamoDbClient, requireEnv } from './dynamodb-client.js';
 import { writeRequestLog, type RequestLogger } from './request-log.js';
 import { createBackchannelStore, type BackchannelStore } from './logout-token-store.js';
@@ -36,6 +38,8 @@ export interface CallbackDependencies extends BaseDependencies {
   readonly store: CallbackStore;
   /** Only with a client secret configured: without one the flow stops at the recorded code. */
   readonly redeemer?: CodeRedeemer;
+  /** Only with the token keys configured: without them the session keeps no tokens. */
+  readonly keyRing?: TokenKeyRing;
 }
 
 /** The session and logout functions. */
@@ -70,6 +74,12 @@ export function callbackDependenciesFromEnv(env: NodeJS.ProcessEnv): CallbackDep
     ),
     ...runtimeFromEnv(env),
   };
+}
+
+/** The logout function: with the token keys it sends the ID token as a hint, and with the client secret it revokes the refresh token. */
+export interface LogoutDependencies extends SessionDependencies {
+  readonly keyRing?: TokenKeyRing;
+  readonly revoker?: TokenRevoker;
 }
 
 export function sessionDependenciesFromEnv(env: NodeJS.ProcessEnv): SessionDependencies {

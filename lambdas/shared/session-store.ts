@@ -25,11 +25,18 @@ export interface SessionReader extends WarmUp {
   find(sessionId: string): Promise<StoredSession | undefined>;
 }
 
+export interface EndedSession {
+  readonly existed: boolean;
+  readonly sid: string | undefined;
+  /** The sealed tokens' ciphertext (token-sealing.ts). */
+  readonly sealedTokens: string | undefined;
+}
+
 export interface SessionStore extends SessionReader {
   /** Moves the idle deadline; false when the session no longer exists (signed out meanwhile). */
   touch(sessionId: string, lastSeenAt: number, expiresAt: number): Promise<boolean>;
-  /** Idempotent; returns the ended session's `sid` (for the provider's logout), if it existed. */
-  remove(sessionId: string): Promise<{ readonly existed: boolean; readonly sid: string | undefined }>;
+  /** Idempotent; returns the ended session's `sid` and sealed tokens (for the provider's logout), if it existed. */
+  remove(sessionId: string): Promise<EndedSession>;
 }
 
 function sessionItem(session: SessionRecord): Record<string, AttributeValue> {
@@ -138,8 +145,8 @@ export function createSessionStore(client: DynamoDBClient, tableName: string): S
     },
 
     async remove(sessionId) {
-      // The sid first (all the provider's logout needs), then a delete that says whether there was anything to end.
-      const sid = (await readProjected(client, tableName, sessionId, ['sid']))?.sid?.S;
+      // What the provider's logout needs first, then a delete that says whether there was anything to end.
+      const ending = await readProjected(client, tableName, sessionId, ['sid', 'tokens']);
       try {
         await client.send(
           new DeleteItemCommand({
@@ -149,9 +156,9 @@ export function createSessionStore(client: DynamoDBClient, tableName: string): S
             ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY },
           }),
         );
-        return { existed: true, sid };
+        return { existed: true, sid: ending?.sid?.S, sealedTokens: ending?.tokens?.S };
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return { existed: false, sid: undefined };
+        if (error instanceof ConditionalCheckFailedException) return { existed: false, sid: undefined, sealedTokens: undefined };
         throw storeFault(error);
       }
     },

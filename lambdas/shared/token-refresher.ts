@@ -28,3 +28,26 @@ export function createTokenRefresher(config: FlowConfig, clientSecret: string, f
     },
   };
 }
+
+export interface TokenRevoker {
+  /** Best effort: never throws, and bounded by its HTTP client's timeouts. */
+  revoke(refreshToken: string): Promise<void>;
+}
+
+/** RFC 7009 at the revocation endpoint, with the client's authentication and a token type hint. */
+export function createTokenRevoker(config: FlowConfig, clientSecret: string, fetch: HttpFetch): TokenRevoker {
+  const { authorizationServer, client, clientAuthentication, requestOptions } = tokenEndpointClient(config, clientSecret, fetch);
+  return {
+    async revoke(refreshToken) {
+      try {
+        const response = await oauth.revocationRequest(authorizationServer, client, clientAuthentication, refreshToken, {
+          ...requestOptions,
+          additionalParameters: { token_type_hint: 'refresh_token' },
+        });
+        await response.body?.cancel();
+      } catch {
+        // Sign-out goes on: the session is already gone here, and the token expires at the provider.
+      }
+    },
+  };
+}

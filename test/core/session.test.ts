@@ -145,22 +145,29 @@ describe('endSessionUrl', () => {
   const config = { endSessionEndpoint: 'https://tenant.example.test/oidc/logout', clientId: 'client-123', baseUrl: 'https://auth.example.test' };
 
   test('names our client, where to come back and the provider session to end', () => {
-    const url = new URL(endSessionUrl(config, 'sid-1'));
+    const url = new URL(endSessionUrl(config, { sid: 'sid-1', idToken: 'id.token.sig' }));
     expect(url.origin + url.pathname).toBe('https://tenant.example.test/oidc/logout');
     expect(Object.fromEntries(url.searchParams)).toEqual({
       client_id: 'client-123',
       post_logout_redirect_uri: 'https://auth.example.test/signed-out',
       logout_hint: 'sid-1',
+      id_token_hint: 'id.token.sig',
+      state: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
   });
 
-  test('without a sid there is no logout_hint', () => {
-    const url = new URL(endSessionUrl(config, undefined));
-    expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'post_logout_redirect_uri']);
+  test('a fresh state every time', () => {
+    const state = () => new URL(endSessionUrl(config, { sid: undefined, idToken: undefined })).searchParams.get('state');
+    expect(state()).not.toBe(state());
+  });
+
+  test('without a sid or an ID token there is no logout_hint or id_token_hint', () => {
+    const url = new URL(endSessionUrl(config, { sid: undefined, idToken: undefined }));
+    expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'post_logout_redirect_uri', 'state']);
   });
 
   test('values are percent-encoded', () => {
-    const url = endSessionUrl({ ...config, clientId: 'a&b=c' }, 'x y');
+    const url = endSessionUrl({ ...config, clientId: 'a&b=c' }, { sid: 'x y', idToken: undefined });
     expect(url).toContain('client_id=a%26b%3Dc');
     expect(new URL(url).searchParams.get('logout_hint')).toBe('x y');
   });

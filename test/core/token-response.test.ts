@@ -23,7 +23,7 @@ function failureOf(input: TokenEndpointAnswer): { reason: string; providerError:
 
 describe('parseTokenResponse: successful answers', () => {
   test('a 200 JSON bearer response with an id_token', () => {
-    expect(parseTokenResponse(answer(tokenBody()))).toEqual({ idToken: ID_TOKEN, scope: undefined });
+    expect(parseTokenResponse(answer(tokenBody()))).toEqual({ idToken: ID_TOKEN, accessToken: 'at', expiresIn: 86400, refreshToken: undefined, scope: undefined });
   });
 
   test.each(['Bearer', 'bearer', 'BEARER'])('token_type %s (compared case-insensitively, RFC 6749 §5.1)', (tokenType) => {
@@ -32,6 +32,10 @@ describe('parseTokenResponse: successful answers', () => {
 
   test.each(['openid email', 'openid', 'read:messages https://api.example.test/write !#[]~'])('a granted scope of RFC 6749 §3.3 characters is passed on: %j', (scope) => {
     expect(parseTokenResponse(answer(tokenBody({ scope }))).scope).toBe(scope);
+  });
+
+  test('the access token, its lifetime and a granted refresh token are passed on', () => {
+    expect(parseTokenResponse(answer(tokenBody({ refresh_token: 'rt', expires_in: 300 })))).toMatchObject({ accessToken: 'at', expiresIn: 300, refreshToken: 'rt' });
   });
 
   test.each(['application/json; charset=utf-8', 'Application/JSON', ' application/json ;charset=UTF-8'])('content type %j', (contentType) => {
@@ -56,6 +60,11 @@ describe('parseTokenResponse: malformed 200 answers are invalid_token_response',
     ['a scope with two spaces in a row', tokenBody({ scope: 'openid  email' })],
     ['a scope with a leading space', tokenBody({ scope: ' openid' })],
     ['an empty scope', tokenBody({ scope: '' })],
+    ['no access_token', tokenBody({ access_token: undefined })],
+    ['an empty access_token', tokenBody({ access_token: '' })],
+    ['a non-string refresh_token', tokenBody({ refresh_token: 42 })],
+    ['an expires_in that is not a positive whole number', tokenBody({ expires_in: '3600' })],
+    ['a negative expires_in', tokenBody({ expires_in: -5 })],
     ['a JSON array', [tokenBody()]],
     ['JSON null', 'null'],
     ['not JSON', 'id_token=abc&token_type=Bearer'],

@@ -10,7 +10,7 @@ import { createSessionHandler } from '../../lambdas/session/app.js';
 import { loginDependenciesFromEnv } from '../../lambdas/shared/dependencies.js';
 import { formatRequestLog } from '../../lambdas/shared/request-log.js';
 import { runRequest } from '../../lambdas/shared/request-runner.js';
-import type { SessionReader, SessionStore, StoredSession } from '../../lambdas/shared/session-store.js';
+import type { EndedSession, SessionReader, SessionStore, StoredSession } from '../../lambdas/shared/session-store.js';
 import type { PendingStore } from '../../lambdas/shared/transaction-store.js';
 import { LOCAL_AWS_ENV } from '../../local/dynamodb-local.js';
 import { TEST_BASE_URL, apiEvent, testConfig } from '../support/flow.js';
@@ -53,9 +53,9 @@ class CountingStores implements PendingStore, SessionStore {
     this.calls.push('touch');
     return true;
   }
-  async remove(): Promise<{ existed: boolean; sid: string | undefined }> {
+  async remove(): Promise<EndedSession> {
     this.calls.push('remove');
-    return { existed: false, sid: undefined };
+    return { existed: false, sid: undefined, sealedTokens: undefined };
   }
 }
 

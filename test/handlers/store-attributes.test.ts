@@ -9,7 +9,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { LOGOUT_TOKEN_ATTRIBUTES, SESSION_ATTRIBUTES, TRANSACTION_ATTRIBUTES } from '../../lambdas/core/contract.js';
+import { LOGOUT_TOKEN_ATTRIBUTES, SESSION_ATTRIBUTES, TOKEN_ATTRIBUTES, TRANSACTION_ATTRIBUTES } from '../../lambdas/core/contract.js';
 import { createSession } from '../../lambdas/core/session/session.js';
 import { createBackchannelStore } from '../../lambdas/shared/logout-token-store.js';
 import { createSessionReader, createSessionStore } from '../../lambdas/shared/session-store.js';
@@ -190,4 +190,9 @@ test.each([
     expect(input).toMatchObject({ ConditionExpression: 'attribute_exists(#id)', ReturnValues: 'NONE' });
     expect(input.UpdateExpression).toBeUndefined();
   }
+});
+
+test('the session authorizer names no token attribute: the sealed tokens, their facts and the lease are out of its reach', () => {
+  for (const attribute of [...TOKEN_ATTRIBUTES.stored, ...TOKEN_ATTRIBUTES.lease]) expect(SESSION_ATTRIBUTES.read).not.toContain(attribute);
+  for (const attribute of TOKEN_ATTRIBUTES.stored) expect(SESSION_ATTRIBUTES.tokens).toContain(attribute);
 });

@@ -430,6 +430,7 @@ describe('the stack with every option set', () => {
       RETENTION_DAYS: '30',
       REQUIRE_ISS: 'true',
       TOKEN_ENDPOINT_AUTH_METHOD: 'client_secret_basic',
+      TOKEN_REFRESH_LEEWAY_SECONDS: '60',
       TOKEN_ENDPOINT: 'https://tenant.example.test/oauth2/token',
       JWKS_URI: 'https://keys.example.test/jwks',
       END_SESSION_ENDPOINT: 'https://tenant.example.test/v2/logout',

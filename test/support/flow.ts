@@ -9,6 +9,8 @@ import { LOGIN_ROUTE } from '../../lambdas/login/app.js';
 import { LOGOUT_POST_ROUTE, LOGOUT_ROUTE } from '../../lambdas/logout/app.js';
 import { ME_ROUTE, SIGNED_IN_ROUTE } from '../../lambdas/session/app.js';
 import { SESSION_COOKIE_NAME } from '../../lambdas/core/session/session.js';
+import type { TokenKeyRing } from '../../lambdas/core/token/token-sealing.js';
+import type { TokenRevoker } from '../../lambdas/shared/token-refresher.js';
 import type { CodeRedeemer } from '../../lambdas/shared/code-redeemer.js';
 import type { SessionStore } from '../../lambdas/shared/session-store.js';
 import type { TransactionStore } from '../../lambdas/shared/transaction-store.js';
@@ -106,6 +108,8 @@ export interface TestFlowOptions {
   readonly wrapSessions?: (store: SessionStore) => SessionStore;
   readonly client?: DynamoDBClient;
   readonly redeemer?: CodeRedeemer;
+  readonly keyRing?: TokenKeyRing;
+  readonly revoker?: TokenRevoker;
 }
 
 function bindingSecretFrom(response: HttpResponse): string {
@@ -131,6 +135,8 @@ export async function createTestFlow(options: TestFlowOptions = {}): Promise<Tes
     ...(options.wrapStore === undefined ? {} : { wrapStore: options.wrapStore }),
     ...(options.wrapSessions === undefined ? {} : { wrapSessions: options.wrapSessions }),
     ...(options.redeemer === undefined ? {} : { redeemer: options.redeemer }),
+    ...(options.keyRing === undefined ? {} : { keyRing: options.keyRing }),
+    ...(options.revoker === undefined ? {} : { revoker: options.revoker }),
   });
   const { login: loginHandler, callback: callbackHandler, logs } = handlers;
   const sessionCookie = (secret: string | undefined): string | undefined => (secret === undefined ? undefined : `${SESSION_COOKIE_NAME}=${secret}`);

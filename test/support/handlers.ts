@@ -6,7 +6,9 @@ import type { HttpResponse } from '../../lambdas/core/http.js';
 import { createLoginHandler } from '../../lambdas/login/app.js';
 import { createLogoutHandler } from '../../lambdas/logout/app.js';
 import { createSessionHandler } from '../../lambdas/session/app.js';
+import type { TokenKeyRing } from '../../lambdas/core/token/token-sealing.js';
 import type { CodeRedeemer } from '../../lambdas/shared/code-redeemer.js';
+import type { TokenRevoker } from '../../lambdas/shared/token-refresher.js';
 import type { BaseDependencies } from '../../lambdas/shared/dependencies.js';
 import { formatRequestLog, type RequestLogger } from '../../lambdas/shared/request-log.js';
 import { createDynamoDbClient } from '../../lambdas/shared/dynamodb-client.js';
@@ -26,6 +28,10 @@ export interface HandlerOptions {
   readonly config: FlowConfig;
   /** Redeems codes (a real token endpoint); without it the callback stops at the recorded code. */
   readonly redeemer?: CodeRedeemer;
+  /** Seals the tokens into the session at the callback; without it the session keeps none. */
+  readonly keyRing?: TokenKeyRing;
+  /** Revokes the refresh token at logout. */
+  readonly revoker?: TokenRevoker;
   readonly wrapSessions?: (store: SessionStore) => SessionStore;
   /** Also hands every entry to this logger, e.g. the production stdout writer. */
   readonly log?: RequestLogger;
@@ -79,9 +85,21 @@ export function wireHandlers(options: HandlerOptions): WiredHandlers {
     };
   return {
     login: counted(createLoginHandler(deps)),
-    callback: counted(createCallbackHandler(options.redeemer === undefined ? deps : { ...deps, redeemer: options.redeemer })),
+    callback: counted(
+      createCallbackHandler({
+        ...deps,
+        ...(options.redeemer === undefined ? {} : { redeemer: options.redeemer }),
+        ...(options.keyRing === undefined ? {} : { keyRing: options.keyRing }),
+      }),
+    ),
     session: counted(createSessionHandler(sessionDeps)),
-    logout: counted(createLogoutHandler(sessionDeps)),
+    logout: counted(
+      createLogoutHandler({
+        ...sessionDeps,
+        ...(options.keyRing === undefined ? {} : { keyRing: options.keyRing }),
+        ...(options.revoker === undefined ? {} : { revoker: options.revoker }),
+      }),
+    ),
     logs,
     peakInFlight: () => peak,
   };

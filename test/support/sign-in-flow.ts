@@ -5,7 +5,7 @@ import type { HttpResponse } from '../../lambdas/core/http.js';
 import { createCodeRedeemer, type CodeRedeemer } from '../../lambdas/shared/code-redeemer.js';
 import { providerKeys } from '../../lambdas/shared/provider-keys.js';
 import { createHttpClient, type HttpClient, type HttpClientOptions } from '../../lambdas/shared/http-client.js';
-import { startEmbeddedProvider, type EmbeddedProvider } from '../../local/oidc-provider.js';
+import { startEmbeddedProvider, type EmbeddedProvider, type EmbeddedProviderOptions } from '../../local/oidc-provider.js';
 import { TEST_BASE_URL } from './flow.js';
 
 /** The embedded provider registered for the test flow's client, and the config that points the functions at it. */
@@ -17,13 +17,14 @@ export interface TestProvider {
 
 export const TEST_CLIENT_ID = 'test-client';
 
-export async function startTestProvider(): Promise<TestProvider> {
+export async function startTestProvider(options: Pick<EmbeddedProviderOptions, 'accessTokenTtlSeconds'> = {}): Promise<TestProvider> {
   const clientSecret = randomToken();
   const provider = await startEmbeddedProvider({
     clientId: TEST_CLIENT_ID,
     clientSecret,
     redirectUri: `${TEST_BASE_URL}/callback`,
     postLogoutRedirectUri: `${TEST_BASE_URL}/signed-out`,
+    ...options,
   });
   return {
     provider,
@@ -36,6 +37,7 @@ export async function startTestProvider(): Promise<TestProvider> {
       tokenEndpoint: provider.tokenEndpoint,
       jwksUri: provider.jwksUri,
       endSessionEndpoint: provider.endSessionEndpoint,
+      revocationEndpoint: provider.revocationEndpoint,
       requireIss: true,
       ...overrides,
     }),

@@ -1,7 +1,7 @@
 import { TransactWriteItemsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createSession, SESSION_COOKIE_NAME, type SessionRecord } from '../../lambdas/core/session/session.js';
-import { serializeTokens, type SessionTokens } from '../../lambdas/core/token/session-tokens.js';
-import { generateTokenKeyRing, parseTokenKeyRing, sealTokens, type TokenKeyRing } from '../../lambdas/core/token/token-sealing.js';
+import type { SessionTokens } from '../../lambdas/core/token/session-tokens.js';
+import { generateTokenKeyRing, parseTokenKeyRing, sealSessionTokens, type TokenKeyRing } from '../../lambdas/core/token/token-sealing.js';
 import { sessionCreation } from '../../lambdas/shared/session-store.js';
 
 export const testKeyRing = (): TokenKeyRing => parseTokenKeyRing(generateTokenKeyRing(), 'test keys');
@@ -24,10 +24,10 @@ export async function seedTokenSession(
   const { secret, record } = createSession({ sub: 'user-1', sid: 'sid-1', claims: {} }, { sessionIdleSeconds: 3600, sessionAbsoluteSeconds: 7200 }, nowMs);
   const withTokens: SessionRecord = {
     ...record,
-    tokens: {
-      sealed: sealTokens(keyRing, record.id, serializeTokens(tokens)),
-      facts: { accessTokenExpiresAt: Math.floor(nowMs / 1000) + options.expiresInSeconds, scope: options.scope ?? 'openid offline_access read:whoami' },
-    },
+    tokens: sealSessionTokens(keyRing, record.id, tokens, {
+      accessTokenExpiresAt: Math.floor(nowMs / 1000) + options.expiresInSeconds,
+      scope: options.scope ?? 'openid offline_access read:whoami',
+    }),
   };
   await client.send(new TransactWriteItemsCommand({ TransactItems: [sessionCreation(tableName, withTokens)] }));
   return { record: withTokens, cookies: [`${SESSION_COOKIE_NAME}=${secret}`] };

@@ -117,14 +117,21 @@ export function clearedSessionCookie(): string {
 
 /**
  * OpenID Connect RP-Initiated Logout 1.0 §2: the browser goes to the provider's end-session
- * endpoint with our client id, where to come back, and which session to end (`logout_hint` with the
- * `sid`, which Auth0 accepts, so no ID token has to be kept).
+ * endpoint with our client id, where to come back, which session to end (`logout_hint` with the
+ * `sid`, which Auth0 accepts), the ID token as `id_token_hint` when the session kept it (Okta and
+ * others act on the request only with it), and a fresh `state` (some return to
+ * `post_logout_redirect_uri` only with both).
  */
-export function endSessionUrl(config: Pick<FlowConfig, 'endSessionEndpoint' | 'clientId' | 'baseUrl'>, sid: string | undefined): string {
+export function endSessionUrl(
+  config: Pick<FlowConfig, 'endSessionEndpoint' | 'clientId' | 'baseUrl'>,
+  ended: { readonly sid: string | undefined; readonly idToken: string | undefined },
+): string {
   const url = new URL(config.endSessionEndpoint);
   url.searchParams.set('client_id', config.clientId);
   url.searchParams.set('post_logout_redirect_uri', `${config.baseUrl}/signed-out`);
-  if (sid !== undefined) url.searchParams.set('logout_hint', sid);
+  if (ended.sid !== undefined) url.searchParams.set('logout_hint', ended.sid);
+  if (ended.idToken !== undefined) url.searchParams.set('id_token_hint', ended.idToken);
+  url.searchParams.set('state', randomToken());
   return url.toString();
 }
 

@@ -27,6 +27,11 @@ export interface TokenEndpointAnswer {
 
 export interface TokenResponse {
   readonly idToken: string;
+  /** RFC 6749 §5.1: always present; for the API (`audience`), never validated by this client. */
+  readonly accessToken: string;
+  readonly expiresIn: number | undefined;
+  /** Only when granted (`offline_access`). */
+  readonly refreshToken: string | undefined;
   /** RFC 6749 §5.1: present when the granted scope differs from the requested one. */
   readonly scope: string | undefined;
 }
@@ -62,5 +67,9 @@ export function parseTokenResponse(answer: TokenEndpointAnswer): TokenResponse {
   if (typeof json.id_token !== 'string' || json.id_token === '') throw new SignInFailure('invalid_token_response');
   // Stored with the sign-in and shown by operators' tools: nothing outside the grammar is kept.
   if (json.scope !== undefined && (typeof json.scope !== 'string' || !SCOPE.test(json.scope))) throw new SignInFailure('invalid_token_response');
-  return { idToken: json.id_token, scope: json.scope };
+  if (typeof json.access_token !== 'string' || json.access_token === '') throw new SignInFailure('invalid_token_response');
+  if (json.refresh_token !== undefined && (typeof json.refresh_token !== 'string' || json.refresh_token === '')) throw new SignInFailure('invalid_token_response');
+  const expiresIn = json.expires_in;
+  if (expiresIn !== undefined && !(typeof expiresIn === 'number' && Number.isInteger(expiresIn) && expiresIn > 0)) throw new SignInFailure('invalid_token_response');
+  return { idToken: json.id_token, accessToken: json.access_token, expiresIn, refreshToken: json.refresh_token, scope: json.scope };
 }

@@ -1,5 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { ConfigError } from '../config.js';
+import type { SealedTokens } from '../session/session.js';
+import { deserializeTokens, serializeTokens, type SessionTokens, type TokenFacts } from './session-tokens.js';
 
 /**
  * The session's tokens at rest: AES-256-GCM with a random 96-bit IV, the key version and the
@@ -93,4 +95,14 @@ export function openTokens(ring: TokenKeyRing, sessionId: string, sealed: string
   } catch {
     return undefined;
   }
+}
+
+/** The session's tokens as the store keeps them: one ciphertext, and the facts beside it in the clear. */
+export function sealSessionTokens(ring: TokenKeyRing, sessionId: string, tokens: SessionTokens, facts: TokenFacts): SealedTokens {
+  return { sealed: sealTokens(ring, sessionId, serializeTokens(tokens)), facts };
+}
+
+export function openSessionTokens(ring: TokenKeyRing, sessionId: string, sealed: string): SessionTokens | undefined {
+  const plaintext = openTokens(ring, sessionId, sealed);
+  return plaintext === undefined ? undefined : deserializeTokens(plaintext);
 }
