@@ -317,7 +317,7 @@ function homePage(config: FlowConfig, embeddedProvider: boolean): LambdaHttpHand
         : `Sign-in happens at ${config.issuer}.`,
       'You land back on a page that says who signed in, with a button to sign out. /me answers the session as JSON; /hello is the demo app\'s API behind the session authorizer, /hello/page its page. Run "npm run results" in a terminal to see what was recorded.',
     ],
-    link: { href: `${config.baseUrl}/login`, label: 'Sign in' },
+    links: [{ href: `${config.baseUrl}/login`, label: 'Sign in' }],
   });
   return async () => response;
 }

@@ -70,7 +70,7 @@ export function createCallbackHandler(deps: CallbackDependencies): (event: APIGa
       response: pageResponse(status, {
         title: 'Sign-in not completed',
         paragraphs: [message],
-        link: { href: startOver, label: 'Start a new sign-in' },
+        links: [{ href: startOver, label: 'Start a new sign-in' }],
       }),
       outcome: 'rejected',
       reason,
@@ -137,7 +137,7 @@ export function createCallbackHandler(deps: CallbackDependencies): (event: APIGa
           paragraphs: [
             'The identity provider did not confirm this sign-in in a form that could be verified, so you are not signed in.',
           ],
-          link: { href: startOver, label: 'Start a new sign-in' },
+          links: [{ href: startOver, label: 'Start a new sign-in' }],
         }),
         outcome: 'sign_in_failed',
         reason: label,
@@ -151,12 +151,12 @@ export function createCallbackHandler(deps: CallbackDependencies): (event: APIGa
       ? pageResponse(200, {
           title: 'Sign-in cancelled',
           paragraphs: ['You cancelled the sign-in (or the identity provider declined it), so you are not signed in.'],
-          link: { href: startOver, label: 'Sign in again' },
+          links: [{ href: startOver, label: 'Sign in again' }],
         })
       : pageResponse(200, {
           title: 'Sign-in not completed',
           paragraphs: [`The identity provider ended the sign-in with "${error}".`, ...(description === undefined ? [] : [description])],
-          link: { href: startOver, label: 'Try again' },
+          links: [{ href: startOver, label: 'Try again' }],
         });
 
   const handleCallback = async (event: APIGatewayProxyEventV2): Promise<RequestResult> => {

@@ -21,7 +21,7 @@ export function createDemoHandler(baseUrl: string): (event: APIGatewayProxyEvent
       return pageResponse(200, {
         title: `Hello, ${name ?? user.sub}`,
         paragraphs: ['This page is served by the demo app, behind the session authorizer.'],
-        link: { href: `${baseUrl}/signed-in`, label: 'Your session' },
+        links: [{ href: `${baseUrl}/signed-in`, label: 'Your session' }],
       });
     }
     // Unreachable behind the `require` authorizer; answered anyway so the function is safe on any route.

@@ -19,7 +19,7 @@ function rejectLogin(error: LoginRequestError, config: LoginConfig): RequestResu
           ? `The sign-in link has an invalid "${error.parameter}" parameter.`
           : 'The sign-in link is malformed.',
       ],
-      link: { href: `${config.baseUrl}/login`, label: 'Start a new sign-in' },
+      links: [{ href: `${config.baseUrl}/login`, label: 'Start a new sign-in' }],
     }),
     outcome: 'rejected',
     reason: error.reason,

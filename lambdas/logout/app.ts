@@ -39,7 +39,7 @@ export function createLogoutHandler(deps: LogoutDependencies): (event: APIGatewa
       title: 'Sign out?',
       paragraphs: ['Signing out takes a click on this page. Sign out only if you meant to.'],
       form: { action: `${config.baseUrl}/logout`, label: 'Sign out', redirectTargets: [providerOrigin] },
-      link: { href: `${config.baseUrl}/signed-in`, label: 'Stay signed in' },
+      links: [{ href: `${config.baseUrl}/signed-in`, label: 'Stay signed in' }],
     }),
     outcome: 'confirm',
   });
@@ -68,7 +68,7 @@ export function createLogoutHandler(deps: LogoutDependencies): (event: APIGatewa
     response: pageResponse(200, {
       title: 'Signed out',
       paragraphs: ['You are signed out.'],
-      link: { href: loginUrl, label: 'Sign in again' },
+      links: [{ href: loginUrl, label: 'Sign in again' }],
     }),
     outcome: 'page',
   });

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readCookie } from '../core/binding.js';
 import { jsonResponse, type HttpResponse } from '../core/http.js';
 import { pageResponse } from '../core/pages.js';
+import { apiCallWidget } from '../core/api-call-widget.js';
 import { SESSION_COOKIE_NAME, displayName, evaluateSession, sessionIdFromCookie } from '../core/session/session.js';
 import type { SessionDependencies } from '../shared/dependencies.js';
 import { runRequest, type RequestResult } from '../shared/request-runner.js';
@@ -55,7 +56,7 @@ export function createSessionHandler(deps: SessionDependencies): (event: APIGate
         response: pageResponse(200, {
           title: 'Not signed in',
           paragraphs: ['This browser is not signed in.'],
-          link: { href: loginUrl, label: 'Sign in' },
+          links: [{ href: loginUrl, label: 'Sign in' }],
         }),
         outcome: 'unauthenticated',
         reason: lookup.reason,
@@ -65,7 +66,7 @@ export function createSessionHandler(deps: SessionDependencies): (event: APIGate
       response: pageResponse(200, {
         title: 'Signed in',
         paragraphs: [`Signed in as ${displayName(lookup.session.claims, lookup.session.sub)}.`],
-        apiCall: { path: '/api/whoami', label: 'Call the API' },
+        widget: apiCallWidget('/api/whoami', 'Call the API'),
         form: { action: `${config.baseUrl}/logout`, label: 'Sign out', redirectTargets: [new URL(config.endSessionEndpoint).origin] },
         links: [
           ...(deps.appPagePath === undefined ? [] : [{ href: `${config.baseUrl}${deps.appPagePath}`, label: 'Open the app' }]),
@@ -77,7 +78,7 @@ export function createSessionHandler(deps: SessionDependencies): (event: APIGate
   };
 
   const notFound = async (): Promise<RequestResult> => ({
-    response: pageResponse(404, { title: 'Not found', paragraphs: ['There is no page here.'], link: { href: loginUrl, label: 'Sign in' } }),
+    response: pageResponse(404, { title: 'Not found', paragraphs: ['There is no page here.'], links: [{ href: loginUrl, label: 'Sign in' }] }),
     outcome: 'not_found',
   });
 

@@ -35,7 +35,7 @@ function storeUnavailable(startOver: string, format: ResponseFormat): HttpRespon
     {
       title: 'Temporarily unavailable',
       paragraphs: ['Sign-in is briefly unavailable. Nothing was lost: please try again in a moment.'],
-      link: { href: startOver, label: 'Try again' },
+      links: [{ href: startOver, label: 'Try again' }],
     },
     retryAfter,
   );
@@ -46,7 +46,7 @@ function internalError(startOver: string, format: ResponseFormat): HttpResponse 
   return pageResponse(500, {
     title: 'Something went wrong',
     paragraphs: ['The request could not be completed.'],
-    link: { href: startOver, label: 'Start again' },
+    links: [{ href: startOver, label: 'Start again' }],
   });
 }
 
@@ -55,7 +55,7 @@ function notThroughEdge(startOver: string, format: ResponseFormat): RequestResul
   const response =
     format === 'json'
       ? jsonResponse(403, { error: 'forbidden' })
-      : pageResponse(403, { title: 'Forbidden', paragraphs: ['Sign-in is served at another address.'], link: { href: startOver, label: 'Go there' } });
+      : pageResponse(403, { title: 'Forbidden', paragraphs: ['Sign-in is served at another address.'], links: [{ href: startOver, label: 'Go there' }] });
   return { response, outcome: 'refused', reason: 'origin_not_verified' };
 }
 

@@ -21,7 +21,7 @@ describe('renderPage', () => {
   const html = renderPage({
     title: 'T <i>',
     paragraphs: ['one & two', '<img src=x onerror=alert(1)>'],
-    link: { href: 'https://login.example.test/login?a=1&b="2"', label: 'Go <now>' },
+    links: [{ href: 'https://login.example.test/login?a=1&b="2"', label: 'Go <now>' }],
   });
 
   test('escapes the title, every paragraph and the link', () => {

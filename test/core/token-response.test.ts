@@ -34,6 +34,10 @@ describe('parseTokenResponse: successful answers', () => {
     expect(parseTokenResponse(answer(tokenBody({ scope }))).scope).toBe(scope);
   });
 
+  test('an empty granted scope (as some providers send) is kept as no scope', () => {
+    expect(parseTokenResponse(answer(tokenBody({ scope: '' }))).scope).toBeUndefined();
+  });
+
   test('the access token, its lifetime and a granted refresh token are passed on', () => {
     expect(parseTokenResponse(answer(tokenBody({ refresh_token: 'rt', expires_in: 300 })))).toMatchObject({ accessToken: 'at', expiresIn: 300, refreshToken: 'rt' });
   });
@@ -59,7 +63,6 @@ describe('parseTokenResponse: malformed 200 answers are invalid_token_response',
     ['a scope with a tab', tokenBody({ scope: 'openid\temail' })],
     ['a scope with two spaces in a row', tokenBody({ scope: 'openid  email' })],
     ['a scope with a leading space', tokenBody({ scope: ' openid' })],
-    ['an empty scope', tokenBody({ scope: '' })],
     ['no access_token', tokenBody({ access_token: undefined })],
     ['an empty access_token', tokenBody({ access_token: '' })],
     ['a non-string refresh_token', tokenBody({ refresh_token: 42 })],

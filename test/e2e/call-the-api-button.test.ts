@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { chromium, type Browser } from 'playwright-core';
+import { apiCallWidget } from '../../lambdas/core/api-call-widget.js';
 import { pageResponse, type PageContent } from '../../lambdas/core/pages.js';
 import { closeServer } from '../../local/close-server.js';
 
@@ -12,7 +13,7 @@ import { closeServer } from '../../local/close-server.js';
  * adapter suites'.
  */
 const CHROMIUM = '/usr/bin/chromium';
-const SIGNED_IN: PageContent = { title: 'Signed in', paragraphs: ['Signed in as Ada.'], apiCall: { path: '/api/whoami', label: 'Call the API' } };
+const SIGNED_IN: PageContent = { title: 'Signed in', paragraphs: ['Signed in as Ada.'], widget: apiCallWidget('/api/whoami', 'Call the API') };
 
 let server: Server;
 let origin = '';

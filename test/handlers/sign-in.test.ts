@@ -305,6 +305,8 @@ describe('sign-out', () => {
       client_id: 'test-client',
       post_logout_redirect_uri: `${TEST_BASE_URL}/signed-out`,
       logout_hint: sid,
+      // RP-Initiated Logout §2: a fresh state, which providers such as Glewlwyd need to return the browser.
+      state: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
     expect(response.cookies).toEqual(['__Host-session=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax']);
     expect(await flow.sessionItem(sessionIdForSecret(secret))).toBeUndefined();

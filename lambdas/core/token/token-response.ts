@@ -65,11 +65,13 @@ export function parseTokenResponse(answer: TokenEndpointAnswer): TokenResponse {
   if (mediaType !== 'application/json' || json === undefined) throw new SignInFailure('invalid_token_response');
   if (typeof json.token_type !== 'string' || json.token_type.toLowerCase() !== 'bearer') throw new SignInFailure('invalid_token_response');
   if (typeof json.id_token !== 'string' || json.id_token === '') throw new SignInFailure('invalid_token_response');
+  // An empty scope grants nothing beyond the request (some providers send "" then): kept as no scope.
+  const scope = json.scope === '' ? undefined : json.scope;
   // Stored with the sign-in and shown by operators' tools: nothing outside the grammar is kept.
-  if (json.scope !== undefined && (typeof json.scope !== 'string' || !SCOPE.test(json.scope))) throw new SignInFailure('invalid_token_response');
+  if (scope !== undefined && (typeof scope !== 'string' || !SCOPE.test(scope))) throw new SignInFailure('invalid_token_response');
   if (typeof json.access_token !== 'string' || json.access_token === '') throw new SignInFailure('invalid_token_response');
   if (json.refresh_token !== undefined && (typeof json.refresh_token !== 'string' || json.refresh_token === '')) throw new SignInFailure('invalid_token_response');
   const expiresIn = json.expires_in;
   if (expiresIn !== undefined && !(typeof expiresIn === 'number' && Number.isInteger(expiresIn) && expiresIn > 0)) throw new SignInFailure('invalid_token_response');
-  return { idToken: json.id_token, accessToken: json.access_token, expiresIn, refreshToken: json.refresh_token, scope: json.scope };
+  return { idToken: json.id_token, accessToken: json.access_token, expiresIn, refreshToken: json.refresh_token, scope };
 }
