@@ -91,32 +91,35 @@ export function sessionCreation(tableName: string, session: SessionRecord): Tran
   };
 }
 
+/** Eventually consistent, unlike the reads it warms: the answer is never used, and it costs half as much. */
+function warmUpSessionRead(client: DynamoDBClient, tableName: string): Promise<void> {
+  return warmUpWith((options) =>
+    client.send(
+      new GetItemCommand({ TableName: tableName, Key: keyOf(WARM_UP_KEY), ProjectionExpression: '#id', ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY } }),
+      options,
+    ),
+  );
+}
+
+/** What every session read needs to judge the session: whose it is and its two deadlines. */
+function sessionBasics(item: Record<string, AttributeValue> | undefined): { sub: string; lastSeenAt: number; absoluteExpiresAt: number } | undefined {
+  const sub = item?.sub?.S;
+  const lastSeenAt = item?.lastSeenAt?.N;
+  const absoluteExpiresAt = item?.absoluteExpiresAt?.N;
+  if (sub === undefined || lastSeenAt === undefined || absoluteExpiresAt === undefined) return undefined;
+  return { sub, lastSeenAt: Number(lastSeenAt), absoluteExpiresAt: Number(absoluteExpiresAt) };
+}
+
 export function createSessionReader(client: DynamoDBClient, tableName: string): SessionReader {
   return {
-    // Eventually consistent, unlike `find`: the answer is never used, and it costs half as much.
-    warmUp: () =>
-      warmUpWith((options) =>
-        client.send(
-          new GetItemCommand({ TableName: tableName, Key: keyOf(WARM_UP_KEY), ProjectionExpression: '#id', ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY } }),
-          options,
-        ),
-      ),
+    warmUp: () => warmUpSessionRead(client, tableName),
 
     async find(sessionId) {
       // Consistent: a session ended a moment ago must not be served from a stale replica.
       const item = await readProjected(client, tableName, sessionId, SESSION_ATTRIBUTES.read);
-      const sub = item?.sub?.S;
-      const lastSeenAt = item?.lastSeenAt?.N;
-      const absoluteExpiresAt = item?.absoluteExpiresAt?.N;
-      if (item === undefined || sub === undefined || lastSeenAt === undefined || absoluteExpiresAt === undefined) return undefined;
-      return {
-        id: sessionId,
-        sub,
-        sid: item.sid?.S,
-        claims: parseClaims(item.claims?.S),
-        lastSeenAt: Number(lastSeenAt),
-        absoluteExpiresAt: Number(absoluteExpiresAt),
-      };
+      const basics = sessionBasics(item);
+      if (item === undefined || basics === undefined) return undefined;
+      return { id: sessionId, ...basics, sid: item.sid?.S, claims: parseClaims(item.claims?.S) };
     },
   };
 }
@@ -258,28 +261,18 @@ export function createTokenSessionStore(client: DynamoDBClient, tableName: strin
     }
   };
   return {
-    warmUp: () =>
-      warmUpWith((options) =>
-        client.send(
-          new GetItemCommand({ TableName: tableName, Key: keyOf(WARM_UP_KEY), ProjectionExpression: '#id', ExpressionAttributeNames: { '#id': TABLE_PARTITION_KEY } }),
-          options,
-        ),
-      ),
+    warmUp: () => warmUpSessionRead(client, tableName),
 
     async read(sessionId) {
       const item = await readProjected(client, tableName, sessionId, SESSION_ATTRIBUTES.tokens);
-      const sub = item?.sub?.S;
-      const lastSeenAt = item?.lastSeenAt?.N;
-      const absoluteExpiresAt = item?.absoluteExpiresAt?.N;
-      if (item === undefined || sub === undefined || lastSeenAt === undefined || absoluteExpiresAt === undefined) return undefined;
+      const basics = sessionBasics(item);
+      if (item === undefined || basics === undefined) return undefined;
       const sealed = item.tokens?.S;
       const accessTokenExpiresAt = item.accessTokenExpiresAt?.N;
       const leaseOwner = item.leaseOwner?.S;
       const leaseUntil = item.leaseUntil?.N;
       return {
-        sub,
-        lastSeenAt: Number(lastSeenAt),
-        absoluteExpiresAt: Number(absoluteExpiresAt),
+        ...basics,
         tokens:
           sealed === undefined || accessTokenExpiresAt === undefined
             ? undefined
