@@ -292,12 +292,12 @@ test(
       const run = await discover(provider.issuer);
       expect(await run.exited).toBe(0);
       const context = JSON.parse(await readFile(contextFile, 'utf8')) as Record<string, unknown>;
-      // No revocationEndpoint: this provider advertises none, so that setting keeps its default.
       expect(context[discoveryContextKey(provider.issuer)]).toEqual({
         authorizationEndpoint: `${provider.issuer}auth`,
         tokenEndpoint: provider.tokenEndpoint,
         jwksUri: provider.jwksUri,
         endSessionEndpoint: provider.endSessionEndpoint,
+        revocationEndpoint: provider.revocationEndpoint,
         requireIss: 'true',
         idTokenSigningAlgs: 'RS256',
         tokenEndpointAuthMethod: 'client_secret_post',
