@@ -8,7 +8,7 @@ import { createTokenSessionStore } from '../../lambdas/shared/session-store.js';
 import { createTokenRefresher, createTokenRevoker, type TokenRefresher, type TokenRevoker } from '../../lambdas/shared/token-refresher.js';
 import { LOCAL_AUDIENCE, LOCAL_SCOPE } from '../../local/oidc-provider.js';
 import { localClient, testEndpoint } from '../support/dynamodb.js';
-import { createTestFlow, type TestFlow } from '../support/flow.js';
+import { createTestFlow, FROM_OWN_PAGE, type TestFlow } from '../support/flow.js';
 import { signInAtProvider } from '../support/provider-sign-in.js';
 import { sessionSecretFrom, startTestProvider, testRedeemer, type TestProvider } from '../support/sign-in-flow.js';
 import { seedTokenSession, testKeyRing } from '../support/token-sessions.js';
@@ -226,7 +226,7 @@ describe('logout', () => {
     const { cookies, sessionId } = await signIn('leaver');
     const stored = await storedTokens(sessionId);
     const revocations = provider.provider.counters().revocationRequests;
-    const response = await flow.logout(cookies[0]?.split('=')[1]);
+    const response = await flow.logout(cookies[0]?.split('=')[1], FROM_OWN_PAGE);
     expect(response.statusCode).toBe(302);
     const location = new URL(response.headers.location ?? '');
     expect(location.searchParams.get('id_token_hint')).toBe(stored?.tokens?.idToken);
@@ -246,7 +246,7 @@ describe('logout', () => {
       revoker: createTokenRevoker({ ...flow.config, revocationEndpoint: 'http://127.0.0.1:9/oauth/revoke' }, provider.clientSecret, http().fetch),
     });
     const seeded = await seedTokenSession(hanging.client, hanging.sessionTableName, keyRing, { accessToken: 'a', refreshToken: 'r', idToken: 'i' }, { expiresInSeconds: 600 });
-    const response = await hanging.logout(seeded.cookies[0]?.split('=')[1]);
+    const response = await hanging.logout(seeded.cookies[0]?.split('=')[1], FROM_OWN_PAGE);
     expect(response.statusCode).toBe(302);
     expect(new URL(response.headers.location ?? '').searchParams.get('id_token_hint')).toBe('i');
     expect(await hanging.sessionItem(seeded.record.id)).toBeUndefined();

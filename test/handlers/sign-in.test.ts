@@ -7,7 +7,7 @@ import type { HttpClient } from '../../lambdas/shared/http-client.js';
 import { StoreUnavailableError } from '../../lambdas/shared/store-common.js';
 import { closeServer } from '../../local/close-server.js';
 import { ProviderCookies, signInAtProvider } from '../support/provider-sign-in.js';
-import { callbackQuery, createTestFlow, TEST_BASE_URL, type LoginResult, type TestFlow } from '../support/flow.js';
+import { callbackQuery, createTestFlow, FROM_OWN_PAGE, TEST_BASE_URL, type LoginResult, type TestFlow } from '../support/flow.js';
 import { lastLog } from '../support/logs.js';
 import { expectSecurePage, expectSecurityHeaders } from '../support/responses.js';
 import { sessionSecretFrom, startTestProvider, testRedeemer, type TestProvider } from '../support/sign-in-flow.js';
@@ -290,13 +290,12 @@ describe('expiry is enforced in code, with the items still present', () => {
 
 describe('sign-out', () => {
   /** What the browser sends with our /signed-in page's form. */
-  const SAME_ORIGIN = { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', origin: TEST_BASE_URL } } as const;
 
   test('deletes the session, clears the cookie, and sends the browser to the provider with logout_hint', async () => {
     const flow = await signInFlow();
     const secret = sessionSecretFrom((await completeSignIn(flow, 'heidi')).callback) ?? '';
     const sid = (await flow.sessionItem(sessionIdForSecret(secret)))?.sid?.S;
-    const response = await flow.logout(secret, SAME_ORIGIN);
+    const response = await flow.logout(secret, FROM_OWN_PAGE);
     expect(response.statusCode).toBe(302);
     expectSecurityHeaders(response);
     const location = new URL(response.headers.location ?? '');
@@ -313,11 +312,11 @@ describe('sign-out', () => {
     expect((await flow.me(secret)).statusCode).toBe(401);
 
     // Idempotent: the same cookie again goes straight to /signed-out; a request without one clears nothing.
-    const again = await flow.logout(secret, SAME_ORIGIN);
+    const again = await flow.logout(secret, FROM_OWN_PAGE);
     expect(again.statusCode).toBe(302);
     expect(again.headers.location).toBe(`${TEST_BASE_URL}/signed-out`);
     expect(again.cookies).toEqual(['__Host-session=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax']);
-    const withoutCookie = await flow.logout(undefined, SAME_ORIGIN);
+    const withoutCookie = await flow.logout(undefined, FROM_OWN_PAGE);
     expect(withoutCookie.statusCode).toBe(302);
     expect(withoutCookie.headers.location).toBe(`${TEST_BASE_URL}/signed-out`);
     expect(withoutCookie.cookies).toBeUndefined();

@@ -77,6 +77,9 @@ export interface LoginResult {
   readonly bindingSecret: string;
 }
 
+/** A sign-out as our own page's Sign-out button sends it (the only kind that ends a session at once). */
+export const FROM_OWN_PAGE = { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', origin: TEST_BASE_URL } } as const;
+
 export interface TestFlow {
   readonly config: FlowConfig;
   readonly tableName: string;
