@@ -271,7 +271,7 @@ function functionEnvironments(config: FlowConfig, dynamoDbEndpoint: string, clie
     login: { ...common, ...transactions },
     callback: { ...common, ...transactions, ...sessions, ...secret, ...keys },
     session: { ...common, ...sessions, [APP_PAGE_PATH_ENV]: HELLO_PAGE_PATH },
-    logout: { ...common, ...sessions },
+    logout: { ...common, ...sessions, ...secret, ...keys },
     authorizer: { ...common, ...sessions, [AUTHORIZER_MODE_ENV]: 'require' },
     pageAuthorizer: { ...common, ...sessions, [AUTHORIZER_MODE_ENV]: 'optional' },
     backchannelLogout: { ...common, ...sessions, [LOGOUT_TOKEN_TABLE_NAME_ENV]: LOCAL_LOGOUT_TOKEN_TABLE_NAME },
