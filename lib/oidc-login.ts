@@ -232,7 +232,8 @@ export class OidcLogin extends Construct {
       ...(this.clientSecret === undefined ? {} : { [SETTINGS.clientSecretArn.envVar]: this.clientSecret.secretArn }),
     };
     const readingSecrets = secrets.length === 0 ? {} : { paramsAndSecrets: secretsExtension(secrets.length) };
-    this.secretsEnvironment = { ...settings, ...secretsEnvironment };
+    // The proxy is told its upstream itself (settings.apiUrl or proxyApi's); a function of yours calls whatever it calls.
+    this.secretsEnvironment = { ...settingsToEnv({ ...this.settings, clientSecretArn: undefined, tokenKeySecretArn: undefined, apiUrl: undefined }), ...secretsEnvironment };
     const transactionsTable = { [TABLE_NAME_ENV]: this.transactions.table.tableName };
     const sessionsTable = { [SESSION_TABLE_NAME_ENV]: this.sessions.table.tableName };
     const make = (name: FunctionName, environment: Record<string, string>, extra: Partial<ConstructorParameters<typeof LoginFlowFunction>[2]> = {}) =>
