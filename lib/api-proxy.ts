@@ -1,12 +1,11 @@
-import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { HttpMethod, type HttpApi, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { ParamsAndSecretsLayerVersion, ParamsAndSecretsLogLevel, ParamsAndSecretsVersions } from 'aws-cdk-lib/aws-lambda';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SETTINGS } from '../lambdas/core/config.js';
-import { SESSION_TABLE_NAME_ENV } from '../lambdas/core/contract.js';
 import { API_PROXY_TIMEOUT_SECONDS } from '../lambdas/core/proxy/limits.js';
+import { grantAccessTokenUse } from './access-token-grant.js';
 import { LoginFlowFunction } from './login-flow-function.js';
 import type { SessionsTable } from './sessions-table.js';
 
@@ -18,7 +17,7 @@ export interface ApiProxyProps {
   readonly apiUrl: string;
   readonly sessions: SessionsTable;
   /** The Secrets Manager secrets the token source reads at init: the token key ring, and the client secret (to refresh). */
-  readonly secretArns: readonly string[];
+  readonly secrets: readonly ISecret[];
   readonly logRemovalPolicy: RemovalPolicy;
 }
 
@@ -35,17 +34,11 @@ export class ApiProxy extends Construct {
     super(scope, id);
     this.function = new LoginFlowFunction(this, 'apiProxy', {
       name: 'apiProxy',
-      environment: { ...props.settingsEnvironment, [SESSION_TABLE_NAME_ENV]: props.sessions.table.tableName, [SETTINGS.apiUrl.envVar]: props.apiUrl },
+      environment: { [SETTINGS.apiUrl.envVar]: props.apiUrl },
       logRemovalPolicy: props.logRemovalPolicy,
       timeoutSeconds: API_PROXY_TIMEOUT_SECONDS,
-      paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, {
-        cacheSize: props.secretArns.length,
-        logLevel: ParamsAndSecretsLogLevel.WARN,
-        secretsManagerTimeout: Duration.seconds(3),
-      }),
     });
-    props.sessions.grantUseTokens(this.function);
-    this.function.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [...props.secretArns] }));
+    grantAccessTokenUse(this.function, { sessions: props.sessions, settingsEnvironment: props.settingsEnvironment, secrets: props.secrets });
     this.routes = props.httpApi.addRoutes({
       path: '/api/{proxy+}',
       methods: [HttpMethod.ANY],

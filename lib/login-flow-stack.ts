@@ -53,10 +53,10 @@ export class LoginFlowStack extends Stack {
     httpApi.addRoutes({ path: '/hello', methods: [HttpMethod.GET], integration: demo, authorizer });
     httpApi.addRoutes({ path: HELLO_PAGE_PATH, methods: [HttpMethod.GET], integration: demo, authorizer: pageAuthorizer });
 
-    const { audience, issuer, apiUrl, tokenKeySecretArn } = this.signIn.settings;
+    const { audience, issuer, apiUrl } = this.signIn.settings;
     this.demoApi = audience === undefined ? undefined : new DemoApi(this, 'demo-api', { httpApi, issuer, audience, logRemovalPolicy: removalPolicy });
-    // The proxy forwards to the demo API unless apiUrl names another; it needs the token keys to exist at all.
-    if (this.demoApi !== undefined && apiUrl === undefined && tokenKeySecretArn !== undefined) {
+    // The proxy forwards to the demo API unless apiUrl names another; it needs the token keys (given, or made with a client secret).
+    if (this.demoApi !== undefined && apiUrl === undefined && this.signIn.tokenKeySecret !== undefined) {
       this.signIn.proxyApi(`${this.signIn.baseUrl}${DEMO_API_PATH}`);
     }
   }

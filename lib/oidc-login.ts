@@ -3,8 +3,7 @@ import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { ParamsAndSecretsLayerVersion, ParamsAndSecretsLogLevel, ParamsAndSecretsVersions } from 'aws-cdk-lib/aws-lambda';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
@@ -30,6 +29,7 @@ import {
 } from '../lambdas/core/contract.js';
 import type { FunctionName } from './bundling.js';
 import { DEFAULT_PITR_DAYS } from './flow-table.js';
+import { grantAccessTokenUse, grantSecretValues, secretsExtension } from './access-token-grant.js';
 import { ApiProxy } from './api-proxy.js';
 import { LoginApi } from './login-api.js';
 import { LoginFlowFunction } from './login-flow-function.js';
@@ -67,6 +67,14 @@ export interface OidcLoginProps {
   readonly clientSecret?: ISecret;
   /** Make a Secrets Manager secret holding a random placeholder, to be replaced with the client secret. @default false */
   readonly createClientSecret?: boolean;
+  /**
+   * Make the key ring that seals the session's tokens: a Secrets Manager secret generated as
+   * `{"current":"1","1":"<64 random characters>"}` (rotate by adding a version, see the README's
+   * "Token keys"). Or name your own with `settings.tokenKeySecretArn`. Without either, sessions keep
+   * no tokens: no API proxy, no `grantAccessTokens`.
+   * @default true when there is a client secret (without one no session is made) and no `settings.tokenKeySecretArn`
+   */
+  readonly createTokenKeys?: boolean;
   /**
    * How long API Gateway caches the session authorizer's answer per Cookie header. While cached, a
    * signed-out or revoked session still passes.
@@ -109,6 +117,8 @@ export const DEFAULT_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
 export const DEFAULT_REJECTED_CALLBACKS_ALARM_THRESHOLD = 25;
 /** API Gateway's limit for a Lambda authorizer's result cache. */
 const MAX_AUTHORIZER_CACHE_SECONDS = 3600;
+/** Letters and digits, about 5.95 bits each: some 380 bits, well over the 256 of the key derived from it. */
+const TOKEN_KEY_LENGTH = 64;
 
 const propLabel = (spec: { readonly contextKey: string }): string => `OidcLogin settings.${spec.contextKey}`;
 
@@ -138,6 +148,8 @@ export class OidcLogin extends Construct {
   public readonly sessions: SessionsTable;
   public readonly logoutTokens: LogoutTokensTable | undefined;
   public readonly clientSecret: ISecret | undefined;
+  /** The key ring sealing the session's tokens: `settings.tokenKeySecretArn`'s, or the one made (`createTokenKeys`). */
+  public readonly tokenKeySecret: ISecret | undefined;
   public readonly functions: Readonly<Partial<Record<FunctionName | 'pageAuthorizer', LoginFlowFunction>>> & {
     readonly login: LoginFlowFunction;
     readonly callback: LoginFlowFunction;
@@ -156,6 +168,8 @@ export class OidcLogin extends Construct {
   /** The token-handler proxy (`/api/…`), once there is an API to forward to (`settings.apiUrl` or `proxyApi`). */
   public apiProxy: ApiProxy | undefined;
   private readonly removalPolicy: RemovalPolicy;
+  /** The settings every function gets, with the ARNs of the secrets: for what reads the tokens. */
+  private readonly secretsEnvironment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: OidcLoginProps) {
     super(scope, id);
@@ -168,6 +182,11 @@ export class OidcLogin extends Construct {
         if (secretSources.filter(Boolean).length > 1) {
           throw new ConfigError('OidcLogin takes one client secret: settings.clientSecretArn, clientSecret or createClientSecret');
         }
+      }, undefined);
+      problems.check(() => {
+        if (props.createTokenKeys !== true) return;
+        if (props.settings.tokenKeySecretArn !== undefined) throw new ConfigError('OidcLogin takes one token key ring: settings.tokenKeySecretArn or createTokenKeys');
+        if (!secretSources.some(Boolean)) throw new ConfigError('OidcLogin createTokenKeys needs a client secret: without one no session is made to keep tokens in');
       }, undefined);
       problems.check(() => {
         if (settings !== undefined && secretSources.some(Boolean) && !settings.scope.split(' ').includes('openid')) {
@@ -202,9 +221,19 @@ export class OidcLogin extends Construct {
     this.sessions = new SessionsTable(this, 'sessions', tableProps);
     this.logoutTokens = backchannel ? new LogoutTokensTable(this, 'logout-tokens', tableProps) : undefined;
     this.clientSecret = this.secretFor(props, removalPolicy);
+    this.tokenKeySecret = this.tokenKeysFor(props, removalPolicy);
 
-    // Only the callback reads the secret, so only the callback is told where it is.
-    const settings = settingsToEnv({ ...this.settings, clientSecretArn: undefined });
+    // Only the functions that read a secret are told where it is (and may read it).
+    const settings = settingsToEnv({ ...this.settings, clientSecretArn: undefined, tokenKeySecretArn: undefined });
+    const secrets = [this.tokenKeySecret, this.clientSecret].filter((secret): secret is ISecret => secret !== undefined);
+    // The ARNs only: the secrets themselves are read at init, through the extension, never from the environment.
+    const secretsEnvironment = {
+      ...(this.tokenKeySecret === undefined ? {} : { [SETTINGS.tokenKeySecretArn.envVar]: this.tokenKeySecret.secretArn }),
+      ...(this.clientSecret === undefined ? {} : { [SETTINGS.clientSecretArn.envVar]: this.clientSecret.secretArn }),
+    };
+    const readingSecrets = secrets.length === 0 ? {} : { paramsAndSecrets: secretsExtension(secrets.length) };
+    // The proxy is told its upstream itself (settings.apiUrl or proxyApi's); a function of yours calls whatever it calls.
+    this.secretsEnvironment = { ...settingsToEnv({ ...this.settings, clientSecretArn: undefined, tokenKeySecretArn: undefined, apiUrl: undefined }), ...secretsEnvironment };
     const transactionsTable = { [TABLE_NAME_ENV]: this.transactions.table.tableName };
     const sessionsTable = { [SESSION_TABLE_NAME_ENV]: this.sessions.table.tableName };
     const make = (name: FunctionName, environment: Record<string, string>, extra: Partial<ConstructorParameters<typeof LoginFlowFunction>[2]> = {}) =>
@@ -219,27 +248,12 @@ export class OidcLogin extends Construct {
     const login = make('login', transactionsTable);
     const callback = make(
       'callback',
-      {
-        ...transactionsTable,
-        ...sessionsTable,
-        // The ARN only: the secret itself is read at init, through the extension, never from the environment.
-        ...(this.clientSecret === undefined ? {} : { [SETTINGS.clientSecretArn.envVar]: this.clientSecret.secretArn }),
-      },
-      {
-        timeoutSeconds: CALLBACK_TIMEOUT_SECONDS,
-        ...(this.clientSecret === undefined
-          ? {}
-          : {
-              paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, {
-                cacheSize: 1,
-                logLevel: ParamsAndSecretsLogLevel.WARN,
-                secretsManagerTimeout: Duration.seconds(3),
-              }),
-            }),
-      },
+      { ...transactionsTable, ...sessionsTable, ...secretsEnvironment },
+      { timeoutSeconds: CALLBACK_TIMEOUT_SECONDS, ...readingSecrets },
     );
     const session = make('session', sessionsTable);
-    const logout = make('logout', sessionsTable);
+    // The logout opens the session's tokens for the ID token hint and revokes the refresh token with client authentication.
+    const logout = make('logout', { ...sessionsTable, ...secretsEnvironment }, readingSecrets);
     const authorizer = authorizerIn('require', 'authorizer');
     const pageAuthorizer = authorizerIn('optional', 'page-authorizer');
     const backchannelLogout =
@@ -249,15 +263,11 @@ export class OidcLogin extends Construct {
 
     this.transactions.grantCreate(login);
     this.transactions.grantConsume(callback);
-    if (this.clientSecret !== undefined) {
-      // GetSecretValue alone: grantRead would add DescribeSecret, which reading the value never needs.
-      // A secret known only by name has an ARN without the random six-character suffix every real
-      // secret ARN ends with, which IAM would never match: granted with `-??????` for it, as CDK's
-      // own (protected) arnForPolicies does, which grantRead would use along with DescribeSecret.
-      const secretArnForPolicies = this.clientSecret.secretFullArn ?? `${this.clientSecret.secretArn}-??????`;
-      callback.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArnForPolicies] }));
-      this.sessions.grantCreate(callback);
+    if (secrets.length > 0) {
+      grantSecretValues(callback, secrets);
+      grantSecretValues(logout, secrets);
     }
+    if (this.clientSecret !== undefined) this.sessions.grantCreate(callback);
     this.sessions.grantReadAndTouch(session);
     this.sessions.grantEnd(logout);
     this.sessions.grantRead(authorizer);
@@ -355,6 +365,9 @@ export class OidcLogin extends Construct {
     }
     new CfnOutput(this, 'TableName', { value: this.transactions.table.tableName, description: 'Where each login attempt and its outcome are recorded' });
     new CfnOutput(this, 'SessionTableName', { value: this.sessions.table.tableName, description: 'One item per signed-in browser' });
+    if (this.tokenKeySecret !== undefined && props.settings.tokenKeySecretArn === undefined) {
+      new CfnOutput(this, 'TokenKeySecretArn', { value: this.tokenKeySecret.secretArn, description: 'The key ring sealing the sessions\' tokens: rotate by adding a key version' });
+    }
     if (this.clientSecret !== undefined) {
       new CfnOutput(this, 'ClientSecretArn', { value: this.clientSecret.secretArn, description: 'Holds the Auth0 client secret the callback redeems codes with' });
     }
@@ -363,29 +376,68 @@ export class OidcLogin extends Construct {
   /**
    * Adds the token-handler proxy, `ANY /api/{proxy+}` forwarding to `apiUrl` with the session's
    * access token: for an API known only at deploy time (one on this stack), where `settings.apiUrl`
-   * cannot name it. It needs the token key ring (`settings.tokenKeySecretArn`) and, to refresh, a
-   * client secret.
+   * cannot name it. It needs the token key ring and, to refresh, a client secret.
    */
   proxyApi(apiUrl: string): ApiProxy {
     if (this.apiProxy !== undefined) throw new ConfigError('OidcLogin has its API proxy already');
-    if (this.settings.tokenKeySecretArn === undefined) {
-      throw new ConfigError(`${propLabel(SETTINGS.tokenKeySecretArn)} must be set for the API proxy: it keeps the session's tokens sealed with those keys`);
-    }
-    const settings = settingsToEnv({ ...this.settings, clientSecretArn: undefined, apiUrl: undefined });
+    const secrets = this.tokenUseSecrets('the API proxy');
     this.apiProxy = new ApiProxy(this, 'api-proxy', {
       httpApi: this.httpApi,
       settingsEnvironment: {
-        ...settings,
-        [SETTINGS.baseUrl.envVar]: this.baseUrl,
-        ...(this.clientSecret === undefined ? {} : { [SETTINGS.clientSecretArn.envVar]: this.clientSecret.secretArn }),
+        ...this.tokenUseEnvironment(),
         ...(this.edge === undefined ? {} : { [ORIGIN_VERIFY_SECRET_ENV]: this.edge.originSecretReference }),
       },
       apiUrl,
       sessions: this.sessions,
-      secretArns: [this.settings.tokenKeySecretArn, ...(this.clientSecret === undefined ? [] : [this.clientSecret.secretArn])],
+      secrets,
       logRemovalPolicy: this.removalPolicy,
     });
     return this.apiProxy;
+  }
+
+  /**
+   * Lets your own function call the API as the signed-in user with `accessTokenFor(event)` from
+   * `serverless-oidc-login/app`: the settings and the secrets' ARNs in its environment, the
+   * session's token attributes (and no other), GetSecretValue on the token key ring and the client
+   * secret, and the Parameters and Secrets extension that reads them once per execution environment.
+   */
+  grantAccessTokens(fn: LambdaFunction): void {
+    grantAccessTokenUse(fn, { sessions: this.sessions, settingsEnvironment: this.tokenUseEnvironment(), secrets: this.tokenUseSecrets('grantAccessTokens') });
+  }
+
+  private tokenUseEnvironment(): Record<string, string> {
+    return { ...this.secretsEnvironment, [SETTINGS.baseUrl.envVar]: this.baseUrl };
+  }
+
+  private tokenUseSecrets(what: string): ISecret[] {
+    if (this.tokenKeySecret === undefined) {
+      throw new ConfigError(
+        `OidcLogin needs the token key ring for ${what}: set ${propLabel(SETTINGS.tokenKeySecretArn)}, or configure a client secret (the construct then makes the keys)`,
+      );
+    }
+    return [this.tokenKeySecret, ...(this.clientSecret === undefined ? [] : [this.clientSecret])];
+  }
+
+  /** An existing key ring, or one generated here in the format lambdas/core/token/token-sealing.ts parses. */
+  private tokenKeysFor(props: OidcLoginProps, removalPolicy: RemovalPolicy): ISecret | undefined {
+    if (this.settings.tokenKeySecretArn !== undefined) return Secret.fromSecretCompleteArn(this, 'token-keys', this.settings.tokenKeySecretArn);
+    if (!(props.createTokenKeys ?? this.clientSecret !== undefined)) return undefined;
+    const secret = new Secret(this, 'token-keys', {
+      description: "The key ring sealing the sessions' tokens: add a version and make it current to rotate",
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ current: '1' }),
+        generateStringKey: '1',
+        passwordLength: TOKEN_KEY_LENGTH,
+        excludePunctuation: true,
+      },
+      removalPolicy,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The token keys rotate by adding a key version and making it current (README "Token keys"): sealed tokens name their version, so older keys must stay readable, which replacing the value by Secrets Manager rotation would not do.',
+    });
+    return secret;
   }
 
   /**

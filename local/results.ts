@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TABLE_TTL_ATTRIBUTE } from '../lambdas/core/contract.js';
 import { localClient, scanItems } from './dynamodb-local.js';
-import { DEFAULT_STATE_DIRECTORY, listLocalStacks, readLocalStackState, stateFileFor, type LocalStackState } from './local-stack.js';
+import { DEFAULT_STATE_DIRECTORY, LOCAL_SESSION_TABLE_NAME, listLocalStacks, readLocalStackState, stateFileFor, type LocalStackState } from './local-stack.js';
 
 /**
  * `npm run results`: the recorded login attempts, newest first. Reads the running local stack's
@@ -133,6 +133,12 @@ function truncated(value: string, width: number): string {
   return value.length <= width ? value : `${value.slice(0, width - 1)}…`;
 }
 
+function columns(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (cells: readonly string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
 export function formatTable(records: readonly TransactionRecord[], nowMs: number): string {
   const header = ['OUTCOME', 'WHO', 'STARTED (UTC)', 'COMPLETED (UTC)', 'RETURN TO', 'CODE'];
   const rows = records.map((record) => {
@@ -146,9 +152,26 @@ export function formatTable(records: readonly TransactionRecord[], nowMs: number
       code === undefined ? (stringField(record, 'codeHash') === undefined ? '-' : '(hashed)') : codePrefix(printable(code)),
     ];
   });
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
-  const line = (cells: readonly string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return columns(header, rows);
+}
+
+/**
+ * The sessions: whether each keeps tokens and when its access token expires, from the attribute
+ * stored beside the sealed tokens. Nothing of the sealed value itself is printed.
+ */
+export function formatSessions(sessions: readonly TransactionRecord[], nowMs: number): string {
+  const header = ['SESSION OF', 'SIGNED IN (UTC)', 'TOKENS', 'ACCESS TOKEN EXPIRES (UTC)'];
+  const rows = sessions.map((session) => {
+    const expiresAt = numberField(session, 'accessTokenExpiresAt');
+    const hasTokens = session.tokens !== undefined;
+    return [
+      truncated(printable(who(session)), MAX_RETURN_TO_WIDTH),
+      time(numberField(session, 'createdAt')),
+      hasTokens ? `yes${stringField(session, 'scope') === undefined ? '' : ` (${truncated(printable(stringField(session, 'scope') ?? ''), MAX_RETURN_TO_WIDTH)})`}` : 'none',
+      !hasTokens || expiresAt === undefined ? '-' : `${time(expiresAt * 1000)}${expiresAt * 1000 <= nowMs ? ' (expired)' : ''}`,
+    ];
+  });
+  return columns(header, rows);
 }
 
 export function formatJsonLines(records: readonly TransactionRecord[]): string {
@@ -194,6 +217,7 @@ export async function runResults(argv: readonly string[], environment: ResultsEn
   }
   let client: DynamoDBClient;
   let tableName: string;
+  let sessionTableName: string | undefined;
   let source: string;
   if (args.table === undefined) {
     const found = await findStack(environment.stateDirectory, args.port);
@@ -204,6 +228,7 @@ export async function runResults(argv: readonly string[], environment: ResultsEn
     const state = found;
     client = localClient(state.dynamoDbEndpoint);
     tableName = state.tableName;
+    sessionTableName = LOCAL_SESSION_TABLE_NAME;
     source = `the local stack at ${printable(state.baseUrl)}`;
   } else {
     client = new DynamoDBClient({});
@@ -214,10 +239,16 @@ export async function runResults(argv: readonly string[], environment: ResultsEn
     const records = await readRecords(client, tableName);
     if (args.json) {
       if (records.length > 0) write(formatJsonLines(records));
-    } else if (records.length === 0) {
+      return 0;
+    }
+    if (records.length === 0) {
       write(`No logins recorded yet in ${source}.`);
     } else {
       write(`${records.length} login${records.length === 1 ? '' : 's'} recorded in ${source}, newest first:\n${formatTable(records, environment.nowMs)}`);
+    }
+    if (sessionTableName !== undefined) {
+      const sessions = await readRecords(client, sessionTableName);
+      if (sessions.length > 0) write(`\n${sessions.length} session${sessions.length === 1 ? '' : 's'}, newest first:\n${formatSessions(sessions, environment.nowMs)}`);
     }
     return 0;
   } catch (error) {

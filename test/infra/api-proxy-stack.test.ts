@@ -6,7 +6,7 @@ import { ConfigError } from '../../lambdas/core/config.js';
 import { OidcLogin } from '../../lib/oidc-login.js';
 import { LoginFlowStack } from '../../lib/login-flow-stack.js';
 import { readStackOptions } from '../../lib/stack-options.js';
-import { Stack } from 'aws-cdk-lib';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { REQUIRED_SETTINGS } from '../support/settings.js';
 import { LoginFlowApp, SKIP_BUNDLING, getAtt, ref, resourcesOfType, statementsOf, tableArn, unordered, type Statement } from './login-flow-app.js';
 
@@ -122,10 +122,26 @@ describe('when there is no API to call', () => {
     expect(stack.signIn.apiProxy).toBeUndefined();
   });
 
+  test('with a client secret and an audience but no key ring named, the stack makes one and the proxy reads exactly it and the client secret', () => {
+    const stack = synthWith({ ...REQUIRED_SETTINGS, audience: AUDIENCE, clientSecretArn: CLIENT_SECRET_ARN });
+    const proxy = stack.signIn.apiProxy;
+    const keys = stack.signIn.tokenKeySecret;
+    if (proxy === undefined || keys === undefined) throw new Error('a client secret brings a made key ring and with it the proxy');
+    const made = Template.fromStack(stack);
+    const keysRef = ref(stack.getLogicalId(keys.node.defaultChild as CfnElement));
+    const statements = statementsOf(made, stack.getLogicalId(proxy.function.node.defaultChild as CfnElement));
+    expect(statements.filter((statement) => statement.Action === 'secretsmanager:GetSecretValue')).toEqual([
+      { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: [keysRef, CLIENT_SECRET_ARN] },
+    ]);
+    const variables = (resourcesOfType(made, 'AWS::Lambda::Function')[stack.getLogicalId(proxy.function.node.defaultChild as CfnElement)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(variables.TOKEN_KEY_SECRET_ARN).toEqual(keysRef);
+    expect(variables.PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE).toBe('2');
+  });
+
   test('the construct with apiUrl but no token keys is refused, naming the setting', () => {
     const stack = new Stack(new App({ context: SKIP_BUNDLING }), 'User');
     expect(() => new OidcLogin(stack, 'login', { settings: { ...REQUIRED_SETTINGS, apiUrl: 'https://api.example.test/v1' }, httpApi: new HttpApi(stack, 'api') })).toThrow(
-      new ConfigError('OidcLogin settings.tokenKeySecretArn must be set for the API proxy: it keeps the session\'s tokens sealed with those keys'),
+      new ConfigError('OidcLogin needs the token key ring for the API proxy: set OidcLogin settings.tokenKeySecretArn, or configure a client secret (the construct then makes the keys)'),
     );
   });
 

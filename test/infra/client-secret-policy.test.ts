@@ -9,13 +9,16 @@ import { REQUIRED_SETTINGS } from '../support/settings.js';
 import { SKIP_BUNDLING, ref, statementsOf } from './login-flow-app.js';
 
 /**
- * The resource of the callback's one Secrets Manager permission, read from the synthesized
- * template for every way a secret can be given. IAM matches a secret by its full ARN, which ends
+ * The resources of the callback's and the logout's one Secrets Manager permission, read from the
+ * synthesized template for every way a secret can be given: the token key ring (made here unless
+ * named) first, then the client secret. IAM matches a secret by its full ARN, which ends
  * in a random six-character suffix; a secret known only by name must be granted with `-??????`.
  */
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
 const FULL_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:auth0-client-secret-AbCdEf`;
+
+const KEY_RING_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:token-keys-GhIjKl`;
 
 const outdir = mkdtempSync(join(tmpdir(), 'client-secret-policy-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -26,12 +29,18 @@ function secretResources(props: (stack: Stack) => Partial<OidcLoginProps>): { re
     settings: { issuerUrl: REQUIRED_SETTINGS.issuerUrl, clientId: REQUIRED_SETTINGS.clientId },
     ...props(stack),
   });
-  const callbackId = stack.getLogicalId(login.functions.callback.node.defaultChild as CfnElement);
-  const statements = statementsOf(Template.fromStack(stack), callbackId).filter((statement) =>
-    [statement.Action].flat().some((action) => action.startsWith('secretsmanager:')),
+  const template = Template.fromStack(stack);
+  const [callback, logout] = [login.functions.callback, login.functions.logout].map((fn) =>
+    statementsOf(template, stack.getLogicalId(fn.node.defaultChild as CfnElement)).filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('secretsmanager:')),
+    ),
   );
-  expect(statements.map((statement) => statement.Action)).toEqual(['secretsmanager:GetSecretValue']);
-  return { resources: statements.map((statement) => statement.Resource), stack, login };
+  expect(callback?.map((statement) => statement.Action)).toEqual(['secretsmanager:GetSecretValue']);
+  expect(logout).toEqual(callback);
+  const [keyRing, ...resources] = [callback?.[0]?.Resource].flat();
+  const madeKeyRing = login.tokenKeySecret instanceof Secret ? ref(stack.getLogicalId(login.tokenKeySecret.node.defaultChild as CfnElement)) : undefined;
+  expect(keyRing).toEqual(madeKeyRing ?? KEY_RING_ARN);
+  return { resources, stack, login };
 }
 
 test('a secret given by name (Secret.fromSecretNameV2) is granted with the wildcard for its unknown suffix', () => {
@@ -50,4 +59,12 @@ test('a secret the construct makes (createClientSecret) is granted on its own AR
   const { resources, stack, login } = secretResources(() => ({ createClientSecret: true }));
   const secret = login.clientSecret as Secret;
   expect(resources).toEqual([ref(stack.getLogicalId(secret.node.defaultChild as CfnElement))]);
+});
+
+test('a key ring named by settings.tokenKeySecretArn is granted on exactly that ARN, and none is made', () => {
+  const { resources, stack } = secretResources(() => ({
+    settings: { issuerUrl: REQUIRED_SETTINGS.issuerUrl, clientId: REQUIRED_SETTINGS.clientId, clientSecretArn: FULL_ARN, tokenKeySecretArn: KEY_RING_ARN },
+  }));
+  expect(resources).toEqual([FULL_ARN]);
+  Template.fromStack(stack).resourceCountIs('AWS::SecretsManager::Secret', 0);
 });

@@ -5,6 +5,7 @@ import { App, CfnOutput, Stack, Validations, type CfnElement } from 'aws-cdk-lib
 import { Template } from 'aws-cdk-lib/assertions';
 import { CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import type { LoginFlowFunction } from '../../lib/login-flow-function.js';
 import { LoginFlowStack } from '../../lib/login-flow-stack.js';
@@ -223,6 +224,19 @@ export interface GrantTargets {
   readonly logoutTokens: string | undefined;
   /** The literal ARN of an existing secret, a Ref to a made one, or undefined without one. */
   readonly secretArn: unknown;
+  /** The token key ring, as `secretArn`. */
+  readonly tokenKeysArn: unknown;
+}
+
+/** A secret as a grant names it: a Ref to one made on the stack, the literal ARN of one given. */
+export function secretTarget(secret: ISecret | undefined, logicalId: (construct: IConstruct) => string): unknown {
+  if (secret === undefined) return undefined;
+  return secret instanceof Secret ? ref(logicalId(secret)) : secret.secretArn;
+}
+
+/** The secrets the callback and the logout read (key ring first), as one statement names them. */
+export function readSecrets(targets: GrantTargets): unknown[] {
+  return [targets.tokenKeysArn, targets.secretArn].filter((arn) => arn !== undefined);
 }
 
 export const tableArn = (table: string): { 'Fn::GetAtt': [string, string] } => getAtt(table, 'Arn');
@@ -240,6 +254,9 @@ export function neededStatements(template: Template, functionId: string, name: D
   });
   const sessions = tableArn(targets.sessions);
   const readSession = on(sessions, 'dynamodb:GetItem', onlyAttributes('read', SESSION_ATTRIBUTES.read));
+  const secrets = readSecrets(targets);
+  // Only the callback (sealing the tokens, redeeming) and the logout (hint, revocation) read the secrets.
+  const readTheSecrets = secrets.length === 0 ? [] : [on(secrets.length === 1 ? secrets[0] : secrets, 'secretsmanager:GetSecretValue')];
   switch (name) {
     case 'login':
       return [ownLogs, on(tableArn(targets.transactions), 'dynamodb:PutItem', onlyAttributes('write', TRANSACTION_ATTRIBUTES.loginWrites))];
@@ -249,10 +266,10 @@ export function neededStatements(template: Template, functionId: string, name: D
         on(tableArn(targets.transactions), 'dynamodb:UpdateItem', onlyAttributes('write', TRANSACTION_ATTRIBUTES.callbackWrites)),
         on(tableArn(targets.transactions), 'dynamodb:GetItem', onlyAttributes('read', TRANSACTION_ATTRIBUTES.callbackReads)),
         // Redeeming a code needs the secret and ends in a session; without a secret the flow stops at the recorded code.
+        ...readTheSecrets,
         ...(targets.secretArn === undefined
           ? []
           : [
-              on(targets.secretArn, 'secretsmanager:GetSecretValue'),
               on(sessions, 'dynamodb:PutItem', onlyAttributes('write', SESSION_ATTRIBUTES.create)),
               on(sessions, 'dynamodb:DeleteItem', onlyAttributes('write', SESSION_ATTRIBUTES.replace)),
             ]),
@@ -264,6 +281,7 @@ export function neededStatements(template: Template, functionId: string, name: D
         ownLogs,
         on(sessions, 'dynamodb:GetItem', onlyAttributes('read', SESSION_ATTRIBUTES.end)),
         on(sessions, 'dynamodb:DeleteItem', onlyAttributes('write', SESSION_ATTRIBUTES.end)),
+        ...readTheSecrets,
       ];
     case 'authorizer':
     case 'pageAuthorizer':

@@ -23,6 +23,7 @@ import {
   resourceOf,
   resourcesOfType,
   roleOf,
+  secretTarget,
   signInFunction,
   statementsOf,
   unordered,
@@ -85,12 +86,13 @@ class UserApp extends CheckedApp {
   }
 
   targets(): GrantTargets {
-    const { transactions, sessions, logoutTokens, clientSecret } = this.login;
+    const { transactions, sessions, logoutTokens, clientSecret, tokenKeySecret } = this.login;
     return {
       transactions: this.logicalId(transactions.table),
       sessions: this.logicalId(sessions.table),
       logoutTokens: logoutTokens === undefined ? undefined : this.logicalId(logoutTokens.table),
       secretArn: clientSecret === undefined ? undefined : CLIENT_SECRET_ARN,
+      tokenKeysArn: secretTarget(tokenKeySecret, (construct) => this.logicalId(construct)),
     };
   }
 }
@@ -210,7 +212,7 @@ describe('on your HTTP API', () => {
       expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.BASE_URL).toEqual(endpoint);
     }
     const outputs = outputsOf(s.app.login, s.template);
-    expect(Object.keys(outputs).sort()).toEqual(['BackchannelLogoutUrl', 'CallbackUrl', 'ClientSecretArn', 'LoginUrl', 'SessionTableName', 'SignedOutUrl', 'TableName']);
+    expect(Object.keys(outputs).sort()).toEqual(['BackchannelLogoutUrl', 'CallbackUrl', 'ClientSecretArn', 'LoginUrl', 'SessionTableName', 'SignedOutUrl', 'TableName', 'TokenKeySecretArn']);
     for (const [name, path] of [['LoginUrl', '/login'], ['CallbackUrl', '/callback'], ['SignedOutUrl', '/signed-out'], ['BackchannelLogoutUrl', '/backchannel-logout']] as const) {
       expect(outputs[name]?.Value).toEqual({ 'Fn::Join': ['', [endpoint, path]] });
     }
@@ -229,11 +231,13 @@ describe('on your HTTP API', () => {
     expect(authorizerOf(s.template, 'GET /account')).toEqual(pageAuthorizer(s));
   });
 
-  test('the callback reads your secret, by the ARN it is told', () => {
+  test('the callback reads your secret, by the ARN it is told; the only secret made is the token key ring', () => {
     const s = full();
     const callback = resourceOf(s.template, s.app.logicalId(s.app.login.functions.callback)).Properties;
     expect((callback.Environment as { Variables: Record<string, unknown> }).Variables.CLIENT_SECRET_ARN).toBe(CLIENT_SECRET_ARN);
-    s.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const keyRing = s.app.login.tokenKeySecret;
+    if (keyRing === undefined) throw new Error('a client secret brings a key ring');
+    expect(Object.keys(resourcesOfType(s.template, 'AWS::SecretsManager::Secret'))).toEqual([s.app.logicalId(keyRing)]);
   });
 });
 

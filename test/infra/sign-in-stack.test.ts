@@ -1,6 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { SETTINGS } from '../../lambdas/core/config.js';
-import { CALLBACK_TIMEOUT_SECONDS, CLIENT_SECRET_ENV, FUNCTION_TIMEOUT_SECONDS, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../../lambdas/core/contract.js';
+import { CALLBACK_TIMEOUT_SECONDS, CLIENT_SECRET_ENV, TOKEN_KEYS_ENV, FUNCTION_TIMEOUT_SECONDS, TABLE_PARTITION_KEY, TABLE_TTL_ATTRIBUTE } from '../../lambdas/core/contract.js';
+import { parseTokenKeyRing } from '../../lambdas/core/token/token-sealing.js';
 import { SECRETS_EXTENSION_PORT_ENV } from '../../lambdas/shared/redemption.js';
 import {
   DEPLOYED_FUNCTIONS,
@@ -10,10 +11,12 @@ import {
   allStatements,
   neededStatements,
   reachedTables,
+  readSecrets,
   ref,
   resourceOf,
   resourcesOfType,
   roleOf,
+  secretTarget,
   statementsOf,
   unordered,
   type DeployedFunction,
@@ -59,6 +62,8 @@ beforeAll(() => {
       logoutTokens: signIn.logoutTokens === undefined ? undefined : app.logicalId(signIn.logoutTokens.table),
       functions: app.functionIds(),
       secretArn: name === 'clientSecretArn' ? CLIENT_SECRET_ARN : name === 'createClientSecret' && signIn.clientSecret !== undefined ? ref(app.logicalId(signIn.clientSecret)) : undefined,
+      // Made whenever there is a client secret: a key ring of the stack's own.
+      tokenKeysArn: name === 'no secret' ? undefined : secretTarget(signIn.tokenKeySecret, (construct) => app.logicalId(construct)),
     };
   }
 });
@@ -133,11 +138,13 @@ describe.each(CONFIGURATION_NAMES)('least privilege, %s', (name) => {
     });
   });
 
-  test('only the callback may read the client secret, and only when one is configured', () => {
+  test('only the callback and the logout may read the client secret and the token keys, and only when a client secret is configured', () => {
     const s = synthesized[name];
+    const secrets = readSecrets(s);
+    expect(secrets).toHaveLength(s.secretArn === undefined ? 0 : 2);
     for (const fn of DEPLOYED_FUNCTIONS) {
       const secretStatements = statementsOf(s.template, s.functions[fn]).filter((statement) => [statement.Action].flat().some((action) => action.startsWith('secretsmanager:')));
-      expect(secretStatements.map((statement) => statement.Resource)).toEqual(fn === 'callback' && s.secretArn !== undefined ? [s.secretArn] : []);
+      expect(secretStatements.map((statement) => statement.Resource)).toEqual((fn === 'callback' || fn === 'logout') && secrets.length > 0 ? [secrets] : []);
     }
   });
 });
@@ -152,21 +159,24 @@ describe.each(CONFIGURATION_NAMES)('the client secret, %s', (name) => {
     expect(found).toEqual([]);
   });
 
-  test(`no function has a ${CLIENT_SECRET_ENV} variable, and only the callback is told the secret's ARN`, () => {
+  test(`no function has a ${CLIENT_SECRET_ENV} or ${TOKEN_KEYS_ENV} variable, and only the callback and the logout are told the secrets' ARNs`, () => {
     const s = synthesized[name];
     for (const fn of DEPLOYED_FUNCTIONS) {
       const environment = environmentOf(s, fn);
+      const readsSecrets = fn === 'callback' || fn === 'logout';
       expect(environment).not.toHaveProperty(CLIENT_SECRET_ENV);
-      expect(environment[SETTINGS.clientSecretArn.envVar]).toEqual(fn === 'callback' ? s.secretArn : undefined);
+      expect(environment).not.toHaveProperty(TOKEN_KEYS_ENV);
+      expect(environment[SETTINGS.clientSecretArn.envVar]).toEqual(readsSecrets ? s.secretArn : undefined);
+      expect(environment[SETTINGS.tokenKeySecretArn.envVar]).toEqual(readsSecrets ? s.tokenKeysArn : undefined);
     }
   });
 
-  test('the callback has the Parameters and Secrets extension only when a secret is configured', () => {
+  test.each(['callback', 'logout'] as const)('the %s has the Parameters and Secrets extension only when a secret is configured', (reader) => {
     const s = synthesized[name];
-    const callback = resourceOf(s.template, s.functions.callback).Properties;
+    const callback = resourceOf(s.template, s.functions[reader]).Properties;
     if (s.secretArn === undefined) {
       expect(callback).not.toHaveProperty('Layers');
-      expect(Object.keys(environmentOf(s, 'callback')).filter((key) => key.startsWith('PARAMETERS_SECRETS_') || key.startsWith('SECRETS_MANAGER_'))).toEqual([]);
+      expect(Object.keys(environmentOf(s, reader)).filter((key) => key.startsWith('PARAMETERS_SECRETS_') || key.startsWith('SECRETS_MANAGER_'))).toEqual([]);
       return;
     }
     // The layer is picked per region from a mapping CDK generates: every entry must be AWS's arm64 extension.
@@ -178,13 +188,13 @@ describe.each(CONFIGURATION_NAMES)('the client secret, %s', (name) => {
     const arns = Object.values(mapping).map((entry) => entry[key ?? '']);
     expect(arns.length).toBeGreaterThan(10);
     for (const arn of arns) expect(arn).toMatch(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:\d+$/);
-    // The callback reads the secret on the port the extension listens on, from a one-entry cache.
-    expect(environmentOf(s, 'callback')).toMatchObject({ [SECRETS_EXTENSION_PORT_ENV]: '2773', PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE: '1' });
+    // It reads the two secrets on the port the extension listens on, from a two-entry cache.
+    expect(environmentOf(s, reader)).toMatchObject({ [SECRETS_EXTENSION_PORT_ENV]: '2773', PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE: '2' });
   });
 
   test('no other function has a layer', () => {
     const s = synthesized[name];
-    for (const fn of DEPLOYED_FUNCTIONS.filter((other) => other !== 'callback')) expect(resourceOf(s.template, s.functions[fn]).Properties).not.toHaveProperty('Layers');
+    for (const fn of DEPLOYED_FUNCTIONS.filter((other) => other !== 'callback' && other !== 'logout')) expect(resourceOf(s.template, s.functions[fn]).Properties).not.toHaveProperty('Layers');
   });
 
   test(`the callback may run ${CALLBACK_TIMEOUT_SECONDS} s (it waits on the token endpoint), the others ${FUNCTION_TIMEOUT_SECONDS} s`, () => {
@@ -198,9 +208,10 @@ describe.each(CONFIGURATION_NAMES)('the client secret, %s', (name) => {
     const s = synthesized[name];
     const outputs = s.app.outputs(s.template);
     expect(Object.keys(outputs).sort()).toEqual(
-      ['BackchannelLogoutUrl', 'CallbackUrl', 'LoginUrl', 'SessionTableName', 'SignedOutUrl', 'TableName', ...(s.secretArn === undefined ? [] : ['ClientSecretArn'])].sort(),
+      ['BackchannelLogoutUrl', 'CallbackUrl', 'LoginUrl', 'SessionTableName', 'SignedOutUrl', 'TableName', ...(s.secretArn === undefined ? [] : ['ClientSecretArn', 'TokenKeySecretArn'])].sort(),
     );
     expect(outputs.ClientSecretArn?.Value).toEqual(s.secretArn);
+    expect(outputs.TokenKeySecretArn?.Value).toEqual(s.tokenKeysArn);
   });
 
   test('cdk-nag: no unacknowledged finding; SMG4 is acknowledged only on a secret the stack makes, with its reason', () => {
@@ -208,23 +219,38 @@ describe.each(CONFIGURATION_NAMES)('the client secret, %s', (name) => {
     expect(app.validationReport().pluginReports).toEqual([]);
     const acknowledgements = app.acknowledgements();
     const secretAcknowledgements = acknowledgements.filter(({ id }) => !/(^|::)AwsSolutions-APIG4$/.test(id));
-    expect(secretAcknowledgements.map(({ path, id }) => ({ path, id }))).toEqual(
-      name === 'createClientSecret' ? [{ path: `${STACK_ID}/sign-in/client-secret`, id: expect.stringMatching(/(^|::)AwsSolutions-SMG4$/) }] : [],
+    const smg4 = (secret: string) => ({ path: `${STACK_ID}/sign-in/${secret}`, id: expect.stringMatching(/(^|::)AwsSolutions-SMG4$/) });
+    expect(secretAcknowledgements.map(({ path, id }) => ({ path, id })).sort((a, b) => a.path.localeCompare(b.path))).toEqual(
+      { 'no secret': [], clientSecretArn: [smg4('token-keys')], createClientSecret: [smg4('client-secret'), smg4('token-keys')] }[name],
     );
     for (const { reason } of acknowledgements) expect(reason.trim().length).toBeGreaterThanOrEqual(40);
   });
 });
 
 describe('a secret the stack makes', () => {
+  const madeSecrets = (s: Synthesized) => Object.values(resourcesOfType(s.template, 'AWS::SecretsManager::Secret'));
+
   test('is generated by CloudFormation (GenerateSecretString), never given a value, and kept with the data by default', () => {
-    const secrets = Object.values(resourcesOfType(synthesized.createClientSecret.template, 'AWS::SecretsManager::Secret'));
-    expect(secrets).toHaveLength(1);
-    expect(secrets[0]?.Properties).toEqual({ Description: expect.stringMatching(/client secret/), GenerateSecretString: {} });
-    expect(secrets[0]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const secrets = madeSecrets(synthesized.createClientSecret);
+    expect(secrets.map((secret) => secret.Properties.Description)).toEqual(expect.arrayContaining([expect.stringMatching(/client secret/)]));
+    expect(secrets.find((secret) => /client secret/.test(String(secret.Properties.Description)))?.Properties).toEqual({ Description: expect.stringMatching(/client secret/), GenerateSecretString: {} });
+    for (const secret of secrets) expect(secret).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
-  test('an existing secret is only referenced, not created', () => {
-    synthesized.clientSecretArn.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+  test('the token key ring is generated as a key ring the functions parse: {"current":"1","1":<64 letters and digits>}', () => {
+    const keyRings = madeSecrets(synthesized.clientSecretArn);
+    expect(keyRings).toHaveLength(1);
+    const generate = keyRings[0]?.Properties.GenerateSecretString as { SecretStringTemplate: string; GenerateStringKey: string; PasswordLength: number; ExcludePunctuation: boolean };
+    expect(generate).toEqual({ SecretStringTemplate: '{"current":"1"}', GenerateStringKey: '1', PasswordLength: 64, ExcludePunctuation: true });
+    // What Secrets Manager makes of it: the template with the generated string under the key.
+    const generated = JSON.stringify({ ...JSON.parse(generate.SecretStringTemplate), [generate.GenerateStringKey]: 'a1'.repeat(generate.PasswordLength / 2) });
+    const ring = parseTokenKeyRing(generated, 'the generated key ring');
+    expect(ring.currentVersion).toBe('1');
+    expect([...ring.keys.keys()]).toEqual(['1']);
+  });
+
+  test('an existing client secret is only referenced, not created (the key ring is the only secret made)', () => {
+    expect(madeSecrets(synthesized.clientSecretArn).map((secret) => secret.Properties.Description)).toEqual([expect.stringMatching(/key ring/)]);
     synthesized['no secret'].template.resourceCountIs('AWS::SecretsManager::Secret', 0);
   });
 });

@@ -23,10 +23,15 @@ const SETUP_TIMEOUT_MS = 300_000;
 /** cdk init names the stack's file and class after the folder; the README's files are written for these two. */
 const TYPESCRIPT_APP = 'orders';
 const JAVASCRIPT_APP = 'login';
-/** What each app needs from this project beyond the tarball; the JavaScript app has no esbuild, so the sign-in's functions cannot be bundled there. */
+/**
+ * What each app needs from this project beyond the tarball (the package's own dependencies, which
+ * the registry would give a user, among them); the JavaScript app has no esbuild, so the sign-in's
+ * functions cannot be bundled there.
+ */
+const PACKAGE_DEPENDENCIES = ['jose', 'oauth4webapi', '@aws-sdk/client-dynamodb'];
 const LINKED = {
-  [TYPESCRIPT_APP]: { dependencies: ['aws-cdk-lib', 'constructs'], devDependencies: ['aws-cdk', 'typescript', 'tsx', '@types/node', '@types/jest', 'esbuild'] },
-  [JAVASCRIPT_APP]: { dependencies: ['aws-cdk-lib', 'constructs'], devDependencies: ['aws-cdk'] },
+  [TYPESCRIPT_APP]: { dependencies: ['aws-cdk-lib', 'constructs', ...PACKAGE_DEPENDENCIES], devDependencies: ['aws-cdk', 'typescript', 'tsx', '@types/node', '@types/jest', 'esbuild'] },
+  [JAVASCRIPT_APP]: { dependencies: ['aws-cdk-lib', 'constructs', ...PACKAGE_DEPENDENCIES], devDependencies: ['aws-cdk'] },
 };
 type AppName = keyof typeof LINKED;
 type Language = 'typescript' | 'javascript';

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { LOCAL_AWS_ENV, localClient } from '../../local/dynamodb-local.js';
-import { startLocalStack, stateFileFor, type LocalStack } from '../../local/local-stack.js';
+import { LOCAL_SESSION_TABLE_NAME, startLocalStack, stateFileFor, type LocalStack } from '../../local/local-stack.js';
 import { codePrefix, runResults, type TransactionRecord } from '../../local/results.js';
 import { signInAtProvider } from '../support/provider-sign-in.js';
 import { stackClient } from './support.js';
@@ -88,9 +88,34 @@ test('the table lists every record newest first, with the code shortened to a pr
   expect(lines[4]).toMatch(/^sign-in failed: token_endpoint_error:invalid_grant +- +\S+ \S+ +\S+ \S+ +- +SplxlO…$/);
   expect(lines[5]).toMatch(/^signed in +alice <alice@example\.test> +\S+ \S+ +\S+ \S+ +\/account\?tab=keys +\S+$/);
   expect(lines[5]?.endsWith(` ${codePrefix(issuedCode)}`)).toBe(true);
-  expect(lines).toHaveLength(6);
   expect(run.out).not.toContain(CODE.slice(0, 7));
+  // Then the sessions: alice's keeps tokens, and says until when its access token is good.
+  expect(lines.slice(6, 9)).toEqual(['', '1 session, newest first:', expect.stringMatching(/^SESSION OF +SIGNED IN \(UTC\) +TOKENS +ACCESS TOKEN EXPIRES \(UTC\)$/)]);
+  const session = await sessionItem();
+  const expiresAt = Number(session.accessTokenExpiresAt?.N);
+  const expiry = `${new Date(expiresAt * 1000).toISOString().slice(0, 19).replace('T', ' ')}Z`;
+  expect(lines[9]).toMatch(/^alice <alice@example\.test> +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +yes \([^)]+\) +\S+ \S+Z$/);
+  expect(lines[9]?.endsWith(expiry)).toBe(true);
+  expect(lines).toHaveLength(10);
+  // Never a token: neither the sealed value nor anything of a JWT.
+  const sealed = session.tokens?.S ?? '';
+  expect(sealed.length).toBeGreaterThan(40);
+  for (const part of sealed.split('.')) if (part.length >= 8) expect(run.out).not.toContain(part);
+  expect(run.out).not.toContain('eyJ');
 });
+
+/** alice's session item as the callback stored it. */
+async function sessionItem(): Promise<Record<string, AttributeValue>> {
+  const client = localClient(stack.dynamoDbEndpoint);
+  try {
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: LOCAL_SESSION_TABLE_NAME }));
+    const [item] = Items;
+    if (Items.length !== 1 || item === undefined) throw new Error(`expected one session, found ${Items.length}`);
+    return item;
+  } finally {
+    client.destroy();
+  }
+}
 
 test('--json prints one object per line with every attribute, numbers as numbers', async () => {
   const run = await results('--json');
@@ -142,6 +167,20 @@ test('control characters in any column are printed escaped, locally, with --json
     { status: `status${ESCAPES}` },
   ];
   try {
+    await client.send(
+      new PutItemCommand({
+        TableName: LOCAL_SESSION_TABLE_NAME,
+        Item: {
+          id: { S: 'hostile-session' },
+          createdAt: { N: String(Date.now()) },
+          sub: { S: `sub${ESCAPES}` },
+          claims: { S: JSON.stringify({ email: `e${ESCAPES}` }) },
+          tokens: { S: 'sealed' },
+          scope: { S: `openid${ESCAPES}` },
+          accessTokenExpiresAt: { N: '1' },
+        },
+      }),
+    );
     await Promise.all(
       hostile.map((attributes, index) =>
         client.send(
@@ -173,8 +212,10 @@ test('control characters in any column are printed escaped, locally, with --json
   const lines = json.out.trimEnd().split('\n');
   expect(lines).toHaveLength(8);
   expect(lines.map((line) => (JSON.parse(line) as TransactionRecord).status)).toContain(`status${ESCAPES}`);
-  // No value forged a row: the header, 8 records, and the title line.
-  for (const output of [local.out, table]) expect(output.trimEnd().split('\n')).toHaveLength(10);
+  // No value forged a row: the title line, the header, 8 records; locally then a blank line, the sessions' title and header, 2 sessions.
+  expect(table.trimEnd().split('\n')).toHaveLength(10);
+  expect(local.out.trimEnd().split('\n')).toHaveLength(15);
+  expect(local.out).toMatch(/ \(expired\)$/m);
 });
 
 test('with the stack stopped, or a state file left by a dead process, it says nothing is running', async () => {
