@@ -9,7 +9,7 @@ import { createApiProxyHandler } from './app.js';
 // Validated before anything else, so a missing API_URL is named with every other bad setting.
 const config = loadApiProxyConfigFromEnv(process.env);
 // Top-level await: keys, client secret and the store's warm-up, once per execution environment.
-const tokens = await accessTokenSourceFromEnv(process.env);
+const tokens = await accessTokenSourceFromEnv(process.env, config);
 // Its own client, kept alive across invocations: the API's bounds are not the provider's.
 const upstream = createHttpClient({
   connectTimeoutMs: UPSTREAM_CONNECT_TIMEOUT_MS,

@@ -153,11 +153,11 @@ export function createAccessTokenSource(deps: AccessTokenSourceDependencies): Ac
 }
 
 /**
- * Cold start, awaited at a handler's top level: configuration, the key ring and the client secret
- * are read once per execution environment, and the store is warmed up.
+ * Cold start, awaited at a handler's top level: configuration (unless the caller already read it),
+ * the key ring and the client secret are read once per execution environment, and the store is
+ * warmed up.
  */
-export async function accessTokenSourceFromEnv(env: NodeJS.ProcessEnv): Promise<AccessTokenSource> {
-  const config = loadConfigFromEnv(env);
+export async function accessTokenSourceFromEnv(env: NodeJS.ProcessEnv, config: FlowConfig = loadConfigFromEnv(env)): Promise<AccessTokenSource> {
   const httpClient = createHttpClient();
   const [keyRing, clientSecret] = await Promise.all([loadTokenKeyRing(env, config, httpClient), loadClientSecret(env, config, httpClient)]);
   if (keyRing === undefined) {

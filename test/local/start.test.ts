@@ -44,13 +44,15 @@ test('a bad setting, a missing Java or a taken port fails at once with one line 
       runStart(cleanEnvironment({ STATE_TTL_SECONDS: 'ten' })),
       runStart(cleanEnvironment({ PATH: '/nonexistent' })),
       runStart(cleanEnvironment({ PORT: String(takenPort) })),
+      runStart(cleanEnvironment({ ACCESS_TOKEN_TTL_SECONDS: 'ninety' })),
     ];
-    expect(await Promise.all(runs.map((run) => run.exited))).toEqual([1, 1, 1]);
-    const [badSetting, noJava, portTaken] = runs.map((run) => run.output.stderr.trimEnd().split('\n'));
+    expect(await Promise.all(runs.map((run) => run.exited))).toEqual([1, 1, 1, 1]);
+    const [badSetting, noJava, portTaken, badTokenLifetime] = runs.map((run) => run.output.stderr.trimEnd().split('\n'));
     expect(badSetting).toEqual(['STATE_TTL_SECONDS must be a whole number from 1 to 3600, got "ten"']);
     expect(noJava).toHaveLength(1);
     expect(noJava?.[0]).toContain(JAVA_INSTALL_HINT);
     expect(portTaken).toEqual([`Port ${takenPort} on 127.0.0.1 is already in use; set PORT to a free port`]);
+    expect(badTokenLifetime).toEqual(['ACCESS_TOKEN_TTL_SECONDS must be a whole number from 1 to 86400, got "ninety"']);
   } finally {
     taken.close();
   }
