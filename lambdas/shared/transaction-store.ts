@@ -185,7 +185,7 @@ export function createCallbackStore(client: DynamoDBClient, tableName: string, s
         await client.send(
           new UpdateItemCommand({
             TableName: tableName,
-            Key: { [TABLE_PARTITION_KEY]: { S: request.transactionId } },
+            Key: keyOf(request.transactionId),
             // Expiry is enforced here, not by TTL: DynamoDB deletes expired items lazily, often days
             // later, and serves them until then (developer guide, "Working with expired items").
             ConditionExpression: '#status = :pending AND #expiresAt > :now AND #bindingHash = :bindingHash',
@@ -245,7 +245,7 @@ export function createCallbackStore(client: DynamoDBClient, tableName: string, s
               {
                 Update: {
                   TableName: tableName,
-                  Key: { [TABLE_PARTITION_KEY]: { S: record.transactionId } },
+                  Key: keyOf(record.transactionId),
                   ConditionExpression: '#status = :codeReceived',
                   UpdateExpression: `SET ${assignments.join(', ')} REMOVE #codeVerifier, #nonce`,
                   ExpressionAttributeNames: names,
@@ -269,7 +269,7 @@ export function createCallbackStore(client: DynamoDBClient, tableName: string, s
         await client.send(
           new UpdateItemCommand({
             TableName: tableName,
-            Key: { [TABLE_PARTITION_KEY]: { S: record.transactionId } },
+            Key: keyOf(record.transactionId),
             ConditionExpression: '#status = :codeReceived',
             UpdateExpression: 'SET #status = :failed, #failureReason = :reason, #failedAt = :failedAt REMOVE #codeVerifier, #nonce',
             ExpressionAttributeNames: {
